@@ -1,0 +1,1 @@
+/* removed when the first parser lands */ int fp_placeholder_symbol;
