@@ -1,0 +1,117 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * ja4probe decode path: link-layer packets -> TCP flows -> the first bytes of each direction
+ * -> fingerprint parsers -> events. The offline reader (--read-pcap) and the tc_capture plugin
+ * feed the same decoder, so a capture file and the wire give the same events.
+ *
+ * Link layers (pcap DLT_* values): DLT_EN10MB (Ethernet, 802.1Q / 802.1ad / QinQ tags),
+ * DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW / LINKTYPE_IPV4 / LINKTYPE_IPV6, DLT_NULL, DLT_LOOP.
+ * Network: IPv4 (with options; fragments are counted and skipped) and IPv6 (extension headers
+ * skipped). Transport: TCP.
+ *
+ * Events (see ARCHITECTURE.md), all stamped with the packet's time:
+ *   tcp_syn            a SYN without ACK (JA4T); once per flow and ISN
+ *   tcp_syn_ack        a SYN-ACK (JA4TS); once per flow and ISN
+ *   tls_client_hello   the first ClientHello of the client direction (JA4, JA3)
+ *   tls_server_hello   the first ServerHello of the server direction (JA4S, JA3S)
+ *   http_request       the first HTTP/1.x request head of the client direction (JA4H); after a
+ *                      CONNECT the tunnelled TLS hellos of the same connection are read too
+ * src_ip/src_port are always the sender of the packet that completed the message: the client
+ * for tcp_syn, tls_client_hello and http_request, the server for tcp_syn_ack and
+ * tls_server_hello.
+ *
+ * Reassembly keeps the first flow_bytes of each direction, placed by sequence offset, so
+ * retransmissions, overlaps and out-of-order segments land where they belong. Overlapping
+ * bytes that differ from the bytes already held make the direction ambiguous: it is dropped
+ * (counter "reasm_conflicts") rather than fingerprinted from a guess. A flow whose SYN was not
+ * captured (it started before the capture) is read only when the first payload seen in a
+ * direction begins a TLS handshake record or an HTTP request line; nothing is invented for the
+ * bytes that came before.
+ *
+ * Counters (host->counter()): packets, not_tcp, link_unsupported, truncated_packets,
+ * ip_fragments, flows, flows_evicted, flows_expired, reasm_conflicts, reasm_gaps (too many
+ * holes), midstream_skipped, hello_truncated (limit reached or flow ended before a message was
+ * complete), parse_errors (malformed), too_big (valid but beyond the parser's capacities).
+ */
+#ifndef JA4PROBE_FP_DECODE_H
+#define JA4PROBE_FP_DECODE_H
+
+#include <stdbool.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <time.h>
+#include <ja4probe/plugin.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+#define FP_DECODER_MAX_PORTS 64
+
+struct fp_decoder_config {
+	uint32_t max_flows;		/* flows tracked at once; the least recently seen is evicted */
+	uint32_t flow_bytes;		/* bytes kept per direction of a flow */
+	uint32_t flow_timeout_s;	/* idle flows expire after this (packet time); 0: never */
+	bool midstream;			/* read flows whose SYN was not seen */
+	bool http_raw;			/* ja4h_r / ja4h_ro (they carry cookie values) */
+	size_t n_ports;			/* 0: every port */
+	uint16_t ports[FP_DECODER_MAX_PORTS];	/* a flow is read when either port is listed */
+};
+
+/*
+ * The schema entries of struct fp_decoder_config, to embed in a plugin's own key table:
+ *   static const struct jp_config_key keys[] = { { "interfaces", ... }, FP_DECODER_CONFIG_KEYS,
+ *                                                { .name = NULL } };
+ */
+#define FP_DECODER_CONFIG_KEYS                                                               \
+	{ .name = "max_flows", .type = JP_CFG_INT, .default_value = "65536",                 \
+	  .description = "TCP flows tracked at once; the least recently seen is evicted",     \
+	  .min = 1, .max = 16777216 },                                                        \
+	{ .name = "flow_bytes", .type = JP_CFG_INT, .default_value = "16384",                \
+	  .description = "bytes reassembled per direction of a flow to find a hello or request", \
+	  .min = 64, .max = 262144 },                                                          \
+	{ .name = "flow_timeout", .type = JP_CFG_INT, .default_value = "120",                \
+	  .description = "seconds after which an idle flow is forgotten (0: never)",          \
+	  .min = 0, .max = 86400 },                                                            \
+	{ .name = "midstream", .type = JP_CFG_BOOL, .default_value = "true",                 \
+	  .description = "read flows whose SYN was not seen when their first payload starts a " \
+			 "TLS handshake or an HTTP request" },                                  \
+	{ .name = "http_raw", .type = JP_CFG_BOOL, .default_value = "false",                 \
+	  .description = "add ja4h_r and ja4h_ro to http_request events (they carry cookie values)" }, \
+	{ .name = "ports", .type = JP_CFG_INT_LIST, .default_value = NULL,                   \
+	  .description = "TCP ports to read (either end); empty: all", .min = 1, .max = 65535 }
+
+/* FP_DECODER_CONFIG_KEYS terminated by a NULL name: for a section that has only these keys. */
+extern const struct jp_config_key fp_decoder_config_keys[];
+
+/* The built-in defaults (the schema's default values). */
+void fp_decoder_config_default(struct fp_decoder_config *out);
+
+/* Read the keys of FP_DECODER_CONFIG_KEYS from a validated config (c may be NULL: defaults). */
+int fp_decoder_config_from(const struct jp_host *host, const struct jp_config *c,
+			   struct fp_decoder_config *out);
+
+struct fp_decoder;
+
+/* host must outlive the decoder; events and counters go through it. NULL on failure (logged). */
+struct fp_decoder *fp_decoder_new(const struct jp_host *host, const struct fp_decoder_config *cfg);
+
+/*
+ * Feed one captured packet. ts: capture time (realtime clock). dlt: pcap link type of pkt.
+ * caplen: bytes present (a snapped packet is read as far as it goes). Returns 0 when the packet
+ * was consumed (whether or not it mattered), -EPROTONOSUPPORT for a link type not listed above,
+ * -ENOMEM when memory ran out (the flow is dropped and counted).
+ */
+int fp_decoder_packet(struct fp_decoder *d, const struct timespec *ts, int dlt, const uint8_t *pkt,
+		      size_t caplen);
+
+/* Forget every flow, counting those that still waited for bytes (end of a capture file). */
+void fp_decoder_flush(struct fp_decoder *d);
+
+void fp_decoder_free(struct fp_decoder *d);
+
+#ifdef __cplusplus
+}
+#endif
+
+#endif /* JA4PROBE_FP_DECODE_H */
