@@ -1,0 +1,58 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * The host: what every event source (a loaded plugin, or the offline reader) talks to through
+ * its struct jp_host services table. It stamps each event with the header, serializes it once
+ * and hands it to the sinks; it owns each source's counters, fds and timers.
+ */
+#ifndef JA4PROBE_HOST_H
+#define JA4PROBE_HOST_H
+
+#include <stdbool.h>
+#include <stdint.h>
+#include <jansson.h>
+#include <ja4probe/plugin.h>
+
+struct loop;
+struct sink_set;
+
+struct host {
+	struct loop *loop;
+	struct sink_set *sinks;
+	char host_name[256];
+};
+
+struct counter {
+	char *name;
+	uint64_t *value;	/* allocated on its own: the pointer given to the plugin stays valid */
+};
+
+/* One event source's context; struct jp_plugin_ctx is opaque to plugins. */
+struct jp_plugin_ctx {
+	struct host *host;
+	char *name;			/* "plugin" in events, log prefix */
+	struct jp_host services;
+	size_t n_counters;
+	struct counter *counters;	/* [0..2]: events, lost, errors */
+	size_t n_fds;
+	int *fds;			/* watched fds, unwatched when the source stops */
+	size_t n_timers;
+	int *timers;
+};
+
+int host_ctx_init(struct jp_plugin_ctx *ctx, struct host *host, const char *name);
+/* Remove whatever fds and timers the source left registered. */
+void host_ctx_release_watches(struct jp_plugin_ctx *ctx);
+void host_ctx_free(struct jp_plugin_ctx *ctx);
+
+/* The stats object of a source: {"events": n, "lost": n, "errors": n, ...its counters} */
+json_t *host_ctx_stats(const struct jp_plugin_ctx *ctx);
+
+/* The host's own events (stats) go through the same path as plugin events. */
+struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_type,
+				const struct timespec *realtime);
+json_t *host_event_json(struct jp_event *ev);
+/* Fill the event part of a services table (event.c). */
+void host_event_services(struct jp_host *services);
+int host_event_emit(struct jp_event *ev);
+
+#endif
