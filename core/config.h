@@ -3,7 +3,10 @@
  * The one YAML config file. Parsing keeps every node's line and column, so that every error
  * reads "FILE:LINE:COL: KEY: what was expected" and nothing is attached when it is invalid.
  * Global keys and sink keys are checked by cfg_load(); a plugin's keys are checked against the
- * schema in its descriptor by cfg_plugin_validate(), once the plugin is loaded.
+ * schema in its descriptor by cfg_plugin_validate(), once the plugin is loaded, and the
+ * read_pcap section by cfg_section_validate() against the offline reader's schema.
+ * Anchors, aliases and tags are refused; see config_node.c and config_schema.c for how values
+ * are read (booleans are true/false only, integers decimal).
  */
 #ifndef JA4PROBE_CONFIG_H
 #define JA4PROBE_CONFIG_H
@@ -37,6 +40,11 @@ struct cfg {
 	struct cfg_output *outputs;
 	size_t n_plugins;
 	struct cfg_plugin *plugins;
+	const struct cfg_node *read_pcap;	/* the read_pcap: mapping; NULL when absent */
+
+	/* private to the config module: what the strings above point into */
+	struct cfg_node *root;
+	struct jp_config *globals;
 };
 
 /* Sink types and their schemas, for validating outputs: (provided by core/sinks) */
@@ -53,6 +61,13 @@ void cfg_free(struct cfg *cfg);
 /* Validate a plugin's keys (all but enabled/required) against its schema. */
 int cfg_plugin_validate(const struct cfg *cfg, const struct cfg_plugin *plugin,
 			const struct jp_config_key *schema, struct jp_config **out);
+/*
+ * Validate any mapping of the file (e.g. cfg->read_pcap) against a schema; section_name is its
+ * key path in messages when node is NULL (absent: defaults only, missing required keys reported).
+ */
+int cfg_section_validate(const struct cfg *cfg, const struct cfg_node *node,
+			 const char *section_name, const struct jp_config_key *schema,
+			 struct jp_config **out);
 /* Report "FILE:LINE:COL: MESSAGE" for a plugin entry, e.g. unknown plugin name. */
 void cfg_report(const struct cfg *cfg, int line, int col, const char *fmt, ...) JP_PRINTF(4, 5);
 void cfg_config_free(struct jp_config *config);

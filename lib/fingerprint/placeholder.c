@@ -1,1 +1,0 @@
-/* removed when the first parser lands */ int fp_placeholder_symbol;
