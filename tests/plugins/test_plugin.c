@@ -2,7 +2,7 @@
 /*
  * A plugin for the host's tests, built in several variants (tests/plugins/meson.build):
  * the good one emits `events` events every `interval_ms` using every field type of the SDK;
- * the others break one rule of the ABI each (TP_ABI_MAJOR, TP_ABI_MINOR, TP_NO_DESCRIPTOR,
+ * the others break one rule of the ABI each (TP_ABI_MAJOR, TP_ABI_MINOR, TP_SYMBOL,
  * TP_FAIL_INIT).
  */
 #include <arpa/inet.h>
@@ -118,8 +118,11 @@ static const struct jp_config_key tp_keys[] = {
 	{ 0 },
 };
 
-#ifndef TP_NO_DESCRIPTOR
-JP_EXPORT const struct jp_plugin_descriptor ja4probe_plugin = {
+/* TP_SYMBOL: the no-descriptor variant exports the same struct under another name */
+#ifndef TP_SYMBOL
+#define TP_SYMBOL ja4probe_plugin
+#endif
+JP_EXPORT const struct jp_plugin_descriptor TP_SYMBOL = {
 	.abi_major = TP_ABI_MAJOR,
 	.abi_minor = TP_ABI_MINOR,
 	.struct_size = sizeof(struct jp_plugin_descriptor),
@@ -132,7 +135,3 @@ JP_EXPORT const struct jp_plugin_descriptor ja4probe_plugin = {
 	.stop = tp_stop,
 	.destroy = tp_destroy,
 };
-#else
-/* exports a symbol, just not the descriptor */
-JP_EXPORT int tp_not_a_descriptor = 1;
-#endif
