@@ -17,6 +17,7 @@ import tempfile
 import time
 
 CASE, JA4PROBE, PLUGINS = sys.argv[1], sys.argv[2], sys.argv[3]
+BUILT_PLUGINS = sys.argv[4] if len(sys.argv) > 4 else None
 TMP = tempfile.mkdtemp(prefix="ja4probe-host-")
 
 
@@ -268,6 +269,21 @@ def case_stalled_output():
     s = stdout_sink[0]
     check(s["dropped"] > 0, "nothing dropped although stdout was stalled: %s" % s)
     check(s["written"] + s["dropped"] + s["queued"] == n, "events unaccounted for: %s" % s)
+
+
+def case_plugins_export_one_symbol():
+    """Every plugin the project builds exports its descriptor and nothing else."""
+    found = 0
+    for root, _, files in os.walk(BUILT_PLUGINS):
+        for f in files:
+            if not f.endswith(".so"):
+                continue
+            found += 1
+            nm = subprocess.run(["nm", "-D", "--defined-only", os.path.join(root, f)],
+                                capture_output=True, text=True, check=True).stdout
+            symbols = [l.split()[2] for l in nm.splitlines() if l.split()[1] in "TDRBV"]
+            check(symbols == ["ja4probe_plugin"], "%s exports %s" % (f, symbols))
+    check(found > 0, "no plugin found under " + BUILT_PLUGINS)
 
 
 CASES = {name[5:]: fn for name, fn in globals().items() if name.startswith("case_")}
