@@ -1,0 +1,273 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * Shared BPF half of "which processes, which accepted connections", included by a plugin's
+ * <name>.bpf.c (nginx, apache, ssl_uprobe). It defines:
+ *
+ *   ct_procs   tgid -> 1: the processes the plugin watches. Userspace fills it from /proc at
+ *              start (plugins/common/proc_filter.c); the programs below keep it current:
+ *              a fork of a watched process is watched, an exec is watched when the new image
+ *              matches (comm in ct_comms, exe inode in ct_exes, or exec path in ct_paths) and
+ *              dropped otherwise, an exiting process is dropped. So reloads, binary upgrades,
+ *              graceful restarts and new prefork children need no /proc rescan.
+ *   ct_conns   (tgid, fd) -> tuple of each connection a watched process accepted (LRU: entries
+ *              of processes that died without close() age out). Read from the socket through
+ *              the task's fd table at accept exit (CO-RE), so it needs no sockaddr from the
+ *              caller and gives both ends, IPv4 and IPv6. Deleted at close().
+ *   ct_stats   per-CPU counters, enum ct_stat.
+ *
+ * Cost for an unwatched process: one hash lookup (ct_proc_watched) in each syscall program.
+ * A plugin that does not want a program turns its autoload off before load.
+ */
+#ifndef JA4PROBE_CONN_TRACK_BPF_H
+#define JA4PROBE_CONN_TRACK_BPF_H
+
+#include "vmlinux.h"
+#include <bpf/bpf_helpers.h>
+#include <bpf/bpf_tracing.h>
+#include <bpf/bpf_core_read.h>
+#include <bpf/bpf_endian.h>
+#include "conn_track.h"
+
+#ifndef AF_INET
+#define AF_INET 2
+#endif
+#ifndef AF_INET6
+#define AF_INET6 10
+#endif
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, CT_MAX_PROCS);
+	__type(key, __u32);
+	__type(value, __u8);
+} ct_procs SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[CT_COMM_LEN]);
+	__type(value, __u8);
+} ct_comms SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, struct ct_exe_key);
+	__type(value, __u8);
+} ct_exes SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 64);
+	__type(key, char[CT_PATH_LEN]);
+	__type(value, __u8);
+} ct_paths SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, CT_MAX_CONNS);
+	__type(key, struct ct_conn_key);
+	__type(value, struct ct_conn);
+} ct_conns SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, CT_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} ct_stats SEC(".maps");
+
+static __always_inline void ct_count(__u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&ct_stats, &stat);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline bool ct_proc_watched(__u32 tgid)
+{
+	return bpf_map_lookup_elem(&ct_procs, &tgid) != NULL;
+}
+
+static __always_inline void ct_proc_watch(__u32 tgid)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(&ct_procs, &tgid, &one, BPF_ANY))
+		ct_count(CT_STAT_PROCS_FULL);
+}
+
+static __always_inline struct ct_conn *ct_conn_lookup(__u32 tgid, int fd)
+{
+	struct ct_conn_key key = { .tgid = tgid, .fd = fd };
+
+	return bpf_map_lookup_elem(&ct_conns, &key);
+}
+
+/* The socket behind fd in the current task's fd table, or NULL. */
+static __always_inline struct sock *ct_fd_sock(int fd)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
+	struct file **fds;
+	struct file *file = NULL;
+	struct socket *sock;
+
+	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+		return NULL;
+	fds = BPF_CORE_READ(fdt, fd);
+	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+		return NULL;
+	sock = BPF_CORE_READ(file, private_data);
+	/* private_data is a socket only when the socket points back at this file */
+	if (!sock || BPF_CORE_READ(sock, file) != file)
+		return NULL;
+	return BPF_CORE_READ(sock, sk);
+}
+
+/* Fill t from an accepted socket; false when it is neither IPv4 nor IPv6. */
+static __always_inline bool ct_sock_tuple(struct sock *sk, struct ct_tuple *t)
+{
+	__u16 family = BPF_CORE_READ(sk, __sk_common.skc_family);
+
+	t->family = family;
+	t->src_port = bpf_ntohs(BPF_CORE_READ(sk, __sk_common.skc_dport));
+	t->dst_port = BPF_CORE_READ(sk, __sk_common.skc_num);
+	if (family == AF_INET) {
+		BPF_CORE_READ_INTO((__u32 *)t->src_addr, sk, __sk_common.skc_daddr);
+		BPF_CORE_READ_INTO((__u32 *)t->dst_addr, sk, __sk_common.skc_rcv_saddr);
+		return true;
+	}
+	if (family == AF_INET6) {
+		BPF_CORE_READ_INTO(&t->src_addr, sk, __sk_common.skc_v6_daddr.in6_u.u6_addr8);
+		BPF_CORE_READ_INTO(&t->dst_addr, sk, __sk_common.skc_v6_rcv_saddr.in6_u.u6_addr8);
+		return true;
+	}
+	return false;
+}
+
+static __always_inline int ct_accept_exit(struct trace_event_raw_sys_exit *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_conn_key key = { .tgid = tgid, .fd = (int)ctx->ret };
+	struct ct_conn conn = {};
+	struct sock *sk;
+
+	if (!ct_proc_watched(tgid) || ctx->ret < 0)
+		return 0;
+	sk = ct_fd_sock(key.fd);
+	if (!sk) {
+		ct_count(CT_STAT_ACCEPT_NOSOCK);
+		return 0;
+	}
+	if (!ct_sock_tuple(sk, &conn.tuple)) {
+		ct_count(CT_STAT_ACCEPT_OTHER);
+		return 0;
+	}
+	conn.start_ns = bpf_ktime_get_ns();
+	if (bpf_map_update_elem(&ct_conns, &key, &conn, BPF_ANY))
+		ct_count(CT_STAT_CONNS_FULL);
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept4")
+int ct_exit_accept4(struct trace_event_raw_sys_exit *ctx)
+{
+	return ct_accept_exit(ctx);
+}
+
+SEC("tracepoint/syscalls/sys_exit_accept")
+int ct_exit_accept(struct trace_event_raw_sys_exit *ctx)
+{
+	return ct_accept_exit(ctx);
+}
+
+#ifdef CT_ON_CLOSE
+/* The including program may look at the connection before it goes (e.g. to flush state). */
+static __always_inline void CT_ON_CLOSE(struct ct_conn_key *key, struct ct_conn *conn);
+#endif
+
+SEC("tracepoint/syscalls/sys_enter_close")
+int ct_enter_close(struct trace_event_raw_sys_enter *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+	struct ct_conn_key key = { .tgid = tgid, .fd = (int)ctx->args[0] };
+	struct ct_conn *conn;
+
+	if (!ct_proc_watched(tgid))
+		return 0;
+	conn = bpf_map_lookup_elem(&ct_conns, &key);
+	if (!conn)
+		return 0;
+#ifdef CT_ON_CLOSE
+	CT_ON_CLOSE(&key, conn);
+#endif
+	bpf_map_delete_elem(&ct_conns, &key);
+	return 0;
+}
+
+/* A fork of a watched process is watched; a new thread needs nothing (same tgid). */
+SEC("tp_btf/sched_process_fork")
+int BPF_PROG(ct_fork, struct task_struct *parent, struct task_struct *child)
+{
+	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+
+	if (child_tgid == BPF_CORE_READ(parent, tgid))
+		return 0;
+	if (ct_proc_watched(BPF_CORE_READ(parent, tgid)))
+		ct_proc_watch(child_tgid);
+	return 0;
+}
+
+static __always_inline bool ct_exec_matches(struct trace_event_raw_sched_process_exec *ctx)
+{
+	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
+	struct ct_exe_key exe = {};
+	char comm[CT_COMM_LEN] = {};
+	char path[CT_PATH_LEN] = {};
+	struct inode *inode;
+	unsigned int off;
+
+	bpf_get_current_comm(comm, sizeof(comm));
+	if (bpf_map_lookup_elem(&ct_comms, comm))
+		return true;
+	inode = BPF_CORE_READ(task, mm, exe_file, f_inode);
+	if (inode) {
+		exe.ino = BPF_CORE_READ(inode, i_ino);
+		exe.dev = BPF_CORE_READ(inode, i_sb, s_dev);
+		if (bpf_map_lookup_elem(&ct_exes, &exe))
+			return true;
+	}
+	/* the path as exec'd: matches even when the file at that path was replaced */
+	off = ctx->__data_loc_filename & 0xFFFF;
+	if (bpf_probe_read_kernel_str(path, sizeof(path), (void *)ctx + off) < 0)
+		return false;
+	return bpf_map_lookup_elem(&ct_paths, path) != NULL;
+}
+
+SEC("tracepoint/sched/sched_process_exec")
+int ct_exec(struct trace_event_raw_sched_process_exec *ctx)
+{
+	__u32 tgid = bpf_get_current_pid_tgid() >> 32;
+
+	if (ct_exec_matches(ctx))
+		ct_proc_watch(tgid);
+	else if (ct_proc_watched(tgid))
+		bpf_map_delete_elem(&ct_procs, &tgid);
+	return 0;
+}
+
+SEC("tracepoint/sched/sched_process_exit")
+int ct_exit(void *ctx)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	__u32 tgid = id >> 32;
+
+	/* the group leader's exit ends the process; other threads leave it watched */
+	if ((__u32)id == tgid)
+		bpf_map_delete_elem(&ct_procs, &tgid);
+	return 0;
+}
+
+#endif /* JA4PROBE_CONN_TRACK_BPF_H */

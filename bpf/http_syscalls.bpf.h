@@ -1,0 +1,290 @@
+/* SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause) */
+/*
+ * BPF half shared by the HTTP server plugins (nginx.bpf.c, apache.bpf.c): the bytes a watched
+ * server process reads from a connection it accepted go to userspace as HS_REC_DATA records;
+ * closes of such connections as HS_REC_CLOSE; with responses on, the first write after a
+ * request as HS_REC_RESP. A plugin's .bpf.c names the read syscalls its server uses with
+ * HS_READ_SYSCALL(); the response programs (hs_resp_*) are loaded only when userspace asks.
+ *
+ * Records are reserved in the ring buffer in a few size classes (the verifier wants a constant
+ * size) and the bytes are read straight into them. No wakeup per record: userspace consumes
+ * on a timer, and a record is submitted with a forced wakeup only once the ring is a quarter
+ * full, so a burst cannot overflow it before the timer fires.
+ */
+#ifndef JA4PROBE_HTTP_SYSCALLS_BPF_H
+#define JA4PROBE_HTTP_SYSCALLS_BPF_H
+
+#define CT_ON_CLOSE hs_on_close
+#include "conn_track.bpf.h"
+#include "http_syscalls.h"
+
+#define MSG_PEEK 2
+
+struct hs_pending {
+	__u64 buf;		/* the read's buffer, or its struct iovec array */
+	__s32 fd;
+	__u32 iov;		/* buf is an iovec array */
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u64);	/* pid_tgid: the thread inside the read */
+	__type(value, struct hs_pending);
+} hs_pending SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* userspace sets the configured size before load */
+} hs_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 1);
+	__type(key, __u32);
+	__type(value, struct hs_config);
+} hs_config SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, HS_STAT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} hs_stats SEC(".maps");
+
+static __always_inline void hs_count(__u32 stat)
+{
+	__u64 *v = bpf_map_lookup_elem(&hs_stats, &stat);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline __u64 hs_wakeup_flag(void)
+{
+	__u64 avail = bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA);
+
+	return avail > bpf_ringbuf_query(&hs_events, BPF_RB_RING_SIZE) / 4 ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+}
+
+static __always_inline void hs_fill(struct hs_record *rec, __u16 type, struct ct_conn_key *key,
+				    struct ct_conn *conn, __u32 len, __u32 total)
+{
+	rec->type = type;
+	rec->pad = 0;
+	rec->tgid = key->tgid;
+	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->fd = key->fd;
+	rec->conn_start_ns = conn->start_ns;
+	rec->ts_ns = bpf_ktime_get_ns();
+	rec->tuple = conn->tuple;
+	rec->len = len;
+	rec->total = total;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+}
+
+static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn *conn)
+{
+	struct hs_record *rec;
+
+	if (!(conn->flags & HS_CONN_DATA))
+		return;
+	rec = bpf_ringbuf_reserve(&hs_events, sizeof(*rec), 0);
+	if (!rec) {
+		hs_count(HS_STAT_RB_FULL);
+		return;
+	}
+	hs_fill(rec, HS_REC_CLOSE, key, conn, 0, 0);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+}
+
+/* A TLS record header: content type 20..23 and major version 3 (a 1-byte peek: the type). */
+static __always_inline bool hs_is_tls(const __u8 *data, __u32 len)
+{
+	if (len < 1 || data[0] < 20 || data[0] > 23)
+		return false;
+	return len < 2 || data[1] == 3;
+}
+
+static __always_inline int hs_read_enter(int fd, __u64 buf, __u32 iov)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct hs_pending p = { .buf = buf, .fd = fd, .iov = iov };
+	struct ct_conn *conn;
+
+	if (!ct_proc_watched(id >> 32))
+		return 0;
+	conn = ct_conn_lookup(id >> 32, fd);
+	if (!conn || (conn->flags & HS_CONN_TLS))
+		return 0;
+	if (bpf_map_update_elem(&hs_pending, &id, &p, BPF_ANY))
+		hs_count(HS_STAT_PENDING_FULL);
+	return 0;
+}
+
+/* Reserve a record with room for n bytes, in a size class (n <= HS_CAPTURE_MAX). */
+#define HS_RESERVE_CLASS(rec, n, class)                                                      \
+	if ((n) <= (class)) {                                                                \
+		__u64 len = (n);                                                             \
+		/* the verifier wants the bound on the very register passed as the size */  \
+		barrier_var(len);                                                            \
+		if (len > (class))                                                           \
+			len = (class);                                                       \
+		rec = bpf_ringbuf_reserve(&hs_events, sizeof(struct hs_record) + (class), 0); \
+		if (rec && bpf_probe_read_user(rec->data, len, (const void *)buf)) {         \
+			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);                           \
+			hs_count(HS_STAT_READ_FAULT);                                         \
+			return 0;                                                             \
+		}                                                                            \
+		goto reserved;                                                               \
+	}
+
+static __always_inline int hs_read_exit(long ret)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ct_conn_key key = { .tgid = id >> 32 };
+	struct hs_pending *p = bpf_map_lookup_elem(&hs_pending, &id);
+	struct hs_record *rec = NULL;
+	struct hs_config *cfg;
+	struct ct_conn *conn;
+	__u64 n, cap;
+	__u32 zero = 0;
+	__u64 buf, avail;
+	__u32 iov;
+
+	if (!p)
+		return 0;
+	buf = p->buf;
+	key.fd = p->fd;
+	iov = p->iov;
+	bpf_map_delete_elem(&hs_pending, &id);
+	if (ret <= 0)
+		return 0;
+	conn = bpf_map_lookup_elem(&ct_conns, &key);
+	if (!conn)
+		return 0;
+	avail = ret;
+	if (iov) {
+		struct iovec v;
+
+		if (bpf_probe_read_user(&v, sizeof(v), (const void *)buf)) {
+			hs_count(HS_STAT_READ_FAULT);
+			return 0;
+		}
+		buf = (__u64)v.iov_base;
+		if (avail > v.iov_len)
+			avail = v.iov_len;
+	}
+	cfg = bpf_map_lookup_elem(&hs_config, &zero);
+	cap = cfg && cfg->capture_bytes ? cfg->capture_bytes : 4096;
+	n = avail < cap ? avail : cap;
+	if (n > HS_CAPTURE_MAX)
+		n = HS_CAPTURE_MAX;
+	if (n == 0)
+		return 0;
+
+	HS_RESERVE_CLASS(rec, n, 512)
+	HS_RESERVE_CLASS(rec, n, 2048)
+	HS_RESERVE_CLASS(rec, n, 4096)
+	HS_RESERVE_CLASS(rec, n, HS_CAPTURE_MAX)
+	return 0;
+reserved:
+	if (!rec) {
+		hs_count(HS_STAT_RB_FULL);
+		return 0;
+	}
+	if (!(conn->flags & HS_CONN_SEEN)) {
+		conn->flags |= HS_CONN_SEEN;
+		if (hs_is_tls(rec->data, n)) {
+			conn->flags |= HS_CONN_TLS;
+			hs_count(HS_STAT_TLS_CONNS);
+			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+			return 0;
+		}
+	}
+	conn->flags |= HS_CONN_DATA | HS_CONN_AWAIT;
+	hs_fill(rec, HS_REC_DATA, &key, conn, n, ret);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+	return 0;
+}
+
+/*
+ * HS_READ_SYSCALL(name, is_iov, peek): programs for a read-like syscall whose args[0] is the fd
+ * and args[1] the buffer (is_iov: an iovec array). peek is an expression of ctx that is true
+ * for a MSG_PEEK read, left out because its bytes come again (0 when the call cannot peek).
+ */
+#define HS_READ_SYSCALL(name, is_iov, peek)                                                  \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                           \
+	int hs_enter_##name(struct trace_event_raw_sys_enter *ctx)                            \
+	{                                                                                     \
+		if (peek)                                                                     \
+			return 0;                                                             \
+		return hs_read_enter((int)ctx->args[0], ctx->args[1], (is_iov));              \
+	}                                                                                     \
+	SEC("tracepoint/syscalls/sys_exit_" #name)                                            \
+	int hs_exit_##name(struct trace_event_raw_sys_exit *ctx)                              \
+	{                                                                                     \
+		return hs_read_exit(ctx->ret);                                                \
+	}
+
+/* ---- responses: the first write after a request (status line, latency) ---------------- */
+
+static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 total)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct ct_conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct hs_record *rec;
+	struct ct_conn *conn;
+	__u32 n = 0;
+
+	if (!ct_proc_watched(key.tgid))
+		return 0;
+	conn = bpf_map_lookup_elem(&ct_conns, &key);
+	if (!conn || !(conn->flags & HS_CONN_AWAIT))
+		return 0;
+	conn->flags &= ~HS_CONN_AWAIT;
+	rec = bpf_ringbuf_reserve(&hs_events, sizeof(*rec) + HS_RESP_BYTES, 0);
+	if (!rec) {
+		hs_count(HS_STAT_RB_FULL);
+		return 0;
+	}
+	if (buf && iov) {
+		struct iovec v;
+
+		if (bpf_probe_read_user(&v, sizeof(v), (const void *)buf)) {
+			buf = 0;
+		} else {
+			buf = (__u64)v.iov_base;
+			total = v.iov_len;
+		}
+	}
+	if (buf) {
+		n = total < HS_RESP_BYTES ? total : HS_RESP_BYTES;
+		if (bpf_probe_read_user(rec->data, n, (const void *)buf))
+			n = 0;
+	}
+	hs_fill(rec, HS_REC_RESP, &key, conn, n, total);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_write")
+int hs_resp_write(struct trace_event_raw_sys_enter *ctx)
+{
+	return hs_write_enter((int)ctx->args[0], ctx->args[1], 0, ctx->args[2]);
+}
+
+SEC("tracepoint/syscalls/sys_enter_writev")
+int hs_resp_writev(struct trace_event_raw_sys_enter *ctx)
+{
+	return hs_write_enter((int)ctx->args[0], ctx->args[1], 1, 0);
+}
+
+SEC("tracepoint/syscalls/sys_enter_sendfile64")
+int hs_resp_sendfile(struct trace_event_raw_sys_enter *ctx)
+{
+	return hs_write_enter((int)ctx->args[0], 0, 0, ctx->args[3]);
+}
+
+#endif /* JA4PROBE_HTTP_SYSCALLS_BPF_H */

@@ -1,0 +1,207 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Which processes a plugin watches: the match lists into BPF maps, one /proc scan at start. */
+#include <dirent.h>
+#include <errno.h>
+#include <fcntl.h>
+#include <limits.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/mount.h>
+#include <sys/stat.h>
+#include <sys/statfs.h>
+#include <sys/sysmacros.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include "../../bpf/conn_track.h"
+#include "proc_filter.h"
+
+#define TRACEFS_MAGIC_NR 0x74726163
+#define TRACEFS_DIR "/sys/kernel/tracing"
+
+static int ct_map_fd(const struct jp_host *host, struct bpf_object *obj, const char *name)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, name);
+
+	if (!map) {
+		host->log(host->ctx, JP_LOG_ERROR, "BPF object %s has no map %s",
+			  bpf_object__name(obj), name);
+		return -ENOENT;
+	}
+	return bpf_map__fd(map);
+}
+
+/* The kernel's encoding of a device number (MKDEV), as inode->i_sb->s_dev holds it. */
+static __u32 ct_kernel_dev(dev_t dev)
+{
+	return (__u32)(major(dev) << 20 | minor(dev));
+}
+
+static int ct_update(const struct jp_host *host, int fd, const void *key, const char *what,
+		     const char *value)
+{
+	__u8 one = 1;
+
+	if (bpf_map_update_elem(fd, key, &one, BPF_ANY)) {
+		int err = -errno;
+
+		host->log(host->ctx, JP_LOG_ERROR, "cannot add %s %s to the process filter: %s",
+			  what, value, strerror(-err));
+		return err;
+	}
+	return 0;
+}
+
+int ct_filter_configure(const struct jp_host *host, struct bpf_object *obj,
+			const struct ct_match *match)
+{
+	int comms = ct_map_fd(host, obj, "ct_comms");
+	int exes = ct_map_fd(host, obj, "ct_exes");
+	int paths = ct_map_fd(host, obj, "ct_paths");
+	int err;
+
+	if (comms < 0 || exes < 0 || paths < 0)
+		return -ENOENT;
+	for (size_t i = 0; i < match->n_comms; i++) {
+		char comm[CT_COMM_LEN] = { 0 };
+		size_t len = strlen(match->comms[i]);
+
+		if (len == 0 || len >= CT_COMM_LEN) {
+			host->log(host->ctx, JP_LOG_ERROR,
+				  "comm \"%s\": a process name has 1 to %d bytes",
+				  match->comms[i], CT_COMM_LEN - 1);
+			return -EINVAL;
+		}
+		memcpy(comm, match->comms[i], len);
+		err = ct_update(host, comms, comm, "comm", match->comms[i]);
+		if (err)
+			return err;
+	}
+	for (size_t i = 0; i < match->n_exes; i++) {
+		const char *exe = match->exes[i];
+		char path[CT_PATH_LEN] = { 0 };
+		struct stat st;
+
+		if (strlen(exe) < CT_PATH_LEN) {
+			memcpy(path, exe, strlen(exe));
+			err = ct_update(host, paths, path, "exe path", exe);
+			if (err)
+				return err;
+		}
+		if (stat(exe, &st)) {
+			host->log(host->ctx, JP_LOG_WARN,
+				  "exe %s: %s; it is matched by path only when it appears",
+				  exe, strerror(errno));
+			continue;
+		}
+		struct ct_exe_key key = { .ino = st.st_ino, .dev = ct_kernel_dev(st.st_dev) };
+
+		err = ct_update(host, exes, &key, "exe", exe);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+static int ct_read_small(const char *path, char *buf, size_t size)
+{
+	int fd = open(path, O_RDONLY | O_CLOEXEC);
+	ssize_t n;
+
+	if (fd < 0)
+		return -errno;
+	n = read(fd, buf, size - 1);
+	close(fd);
+	if (n < 0)
+		return -errno;
+	buf[n] = '\0';
+	return (int)n;
+}
+
+static bool ct_pid_matches(const struct ct_match *match, const char *pid)
+{
+	char path[64], buf[PATH_MAX];
+	struct stat st, want;
+	ssize_t n;
+
+	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
+	if (ct_read_small(path, buf, sizeof(buf)) > 0) {
+		buf[strcspn(buf, "\n")] = '\0';
+		for (size_t i = 0; i < match->n_comms; i++)
+			if (!strcmp(buf, match->comms[i]))
+				return true;
+	}
+	if (!match->n_exes)
+		return false;
+	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
+	n = readlink(path, buf, sizeof(buf) - 1);
+	if (n <= 0)
+		return false;	/* a kernel thread, or gone */
+	buf[n] = '\0';
+	/* a binary replaced since it started (an upgrade in progress) reads "PATH (deleted)" */
+	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+		buf[n - 10] = '\0';
+	bool have_st = stat(path, &st) == 0;
+
+	for (size_t i = 0; i < match->n_exes; i++) {
+		if (!strcmp(buf, match->exes[i]))
+			return true;
+		if (have_st && !stat(match->exes[i], &want) && want.st_ino == st.st_ino &&
+		    want.st_dev == st.st_dev)
+			return true;
+	}
+	return false;
+}
+
+int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
+			const struct ct_match *match, size_t *watched)
+{
+	int procs = ct_map_fd(host, obj, "ct_procs");
+	struct dirent *de;
+	DIR *dir;
+
+	*watched = 0;
+	if (procs < 0)
+		return procs;
+	dir = opendir("/proc");
+	if (!dir) {
+		int err = -errno;
+
+		host->log(host->ctx, JP_LOG_ERROR, "cannot open /proc: %s", strerror(-err));
+		return err;
+	}
+	while ((de = readdir(dir))) {
+		char *end;
+		unsigned long pid = strtoul(de->d_name, &end, 10);
+
+		if (*end || pid == 0 || pid > UINT32_MAX || !ct_pid_matches(match, de->d_name))
+			continue;
+		__u32 key = (__u32)pid;
+
+		if (ct_update(host, procs, &key, "process", de->d_name) == 0)
+			(*watched)++;
+	}
+	closedir(dir);
+	return 0;
+}
+
+int ct_tracefs_ensure(const struct jp_host *host)
+{
+	struct statfs sfs;
+
+	if (statfs(TRACEFS_DIR, &sfs) == 0 && sfs.f_type == TRACEFS_MAGIC_NR)
+		return 0;
+	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
+		return 0;	/* libbpf falls back to the debugfs copy */
+	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL)) {
+		int err = -errno;
+
+		host->log(host->ctx, JP_LOG_ERROR, "tracefs is not mounted and mounting it on %s "
+			  "failed: %s", TRACEFS_DIR, strerror(-err));
+		return err;
+	}
+	host->log(host->ctx, JP_LOG_INFO, "mounted tracefs on %s (tracepoints need it)",
+		  TRACEFS_DIR);
+	return 0;
+}

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * Userspace half of bpf/conn_track.bpf.h: fills the maps that say which processes a plugin
+ * watches (ct_comms, ct_exes, ct_paths) and watches the processes already running (ct_procs)
+ * by one scan of /proc. After that the BPF programs follow forks, execs and exits themselves.
+ *
+ * Usage (after bpf_object__load, after attaching the ct_fork/ct_exec/ct_exit programs, so
+ * that a process started during the scan is caught by one or the other):
+ *   ct_filter_configure(host, obj, &match);  ct_filter_scan_proc(host, obj, &match, &n);
+ */
+#ifndef JA4PROBE_PROC_FILTER_H
+#define JA4PROBE_PROC_FILTER_H
+
+#include <stddef.h>
+#include <ja4probe/plugin.h>
+
+struct bpf_object;
+
+struct ct_match {
+	const char *const *comms;	/* process names (comm, at most 15 bytes) */
+	size_t n_comms;
+	const char *const *exes;	/* executable paths */
+	size_t n_exes;
+};
+
+/* Load the match lists into the BPF maps. A path that does not exist now still matches by
+ * string at exec; a comm longer than 15 bytes is refused. */
+int ct_filter_configure(const struct jp_host *host, struct bpf_object *obj,
+			const struct ct_match *match);
+
+/* Watch every running process that matches; *watched gets their number. */
+int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
+			const struct ct_match *match, size_t *watched);
+
+/* Mount tracefs at /sys/kernel/tracing when it is not there: tracepoint attach needs it. */
+int ct_tracefs_ensure(const struct jp_host *host);
+
+#endif /* JA4PROBE_PROC_FILTER_H */
