@@ -19,6 +19,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <ja4probe/fp_features.h>	/* FP_HAVE_JA4PLUS: 1 when built with the JA4+ builders */
+
 #ifdef __cplusplus
 extern "C" {
 #endif
@@ -61,7 +63,8 @@ struct fp_tls_hello {
 /*
  * Parse a hello from the first bytes of one direction of a TCP stream: TLS records from the
  * first record header on, the handshake message possibly split over several records.
- * *consumed is set to the bytes of the records that carried the hello.
+ * *consumed is set to the stream offset just past the hello's last byte (the record that
+ * carried it may go on with the next handshake message).
  */
 int fp_tls_parse_hello(const uint8_t *stream, size_t len, struct fp_tls_hello *out,
 		       size_t *consumed);
@@ -101,6 +104,11 @@ int fp_ja3(const struct fp_tls_hello *hello, struct fp_ja3 *out);
 /* "1.3", "1.2", ... for a TLS version number; NULL when unknown */
 const char *fp_tls_version_name(uint16_t version);
 
+/*
+ * Raw strings (ja4_r, ja4_ro, ja3_full, ja4s_r, ja4h_r, ja4h_ro) that do not fit their field
+ * are left empty (""); the hashed fingerprint is always computed from the whole list.
+ */
+
 /* ---- TCP SYN / SYN-ACK ------------------------------------------------------------- */
 
 struct fp_tcp_syn {
@@ -116,7 +124,8 @@ struct fp_tcp_syn {
 	uint16_t ip_id;			/* IPv4 identification; set by the caller */
 };
 
-/* Parse a TCP header with its options (the IP fields are left to the caller). */
+/* Parse a TCP header with its options. The whole struct is reset first (mss and wscale to
+ * -1): set ttl, df and ip_id after the call. Malformed options give -EBADMSG. */
 int fp_tcp_parse(const uint8_t *tcp, size_t len, struct fp_tcp_syn *out);
 
 /* ---- HTTP/1.x request head ---------------------------------------------------------- */
@@ -146,7 +155,19 @@ bool fp_http_looks_like_request(const uint8_t *buf, size_t len);
  * previous header). buf must stay alive while the spans are used. */
 int fp_http_parse_request(const uint8_t *buf, size_t len, struct fp_http_request *out);
 
-#ifdef FP_HAVE_JA4PLUS
+/* Is the span, compared case-insensitively, the string str? */
+bool fp_http_span_equals(const uint8_t *buf, struct fp_span span, const char *str);
+
+/* The first header of that name (case-insensitive), or NULL. */
+const struct fp_http_header *fp_http_find_header(const uint8_t *buf,
+						 const struct fp_http_request *req,
+						 const char *name);
+
+/* Copy a value span to out as a C string (truncated to size - 1), each obs-fold turned into
+ * one space as RFC 9112 5.2 asks; returns the length copied. */
+size_t fp_http_copy_value(const uint8_t *buf, struct fp_span value, char *out, size_t size);
+
+#if FP_HAVE_JA4PLUS
 /* ---- builders: JA4+ (FoxIO License 1.1) --------------------------------------------- */
 
 struct fp_ja4s {
@@ -165,7 +186,7 @@ struct fp_ja4h {
 	char ja4h_ro[FP_JA4_RAW_LEN];
 };
 int fp_ja4h(const uint8_t *buf, const struct fp_http_request *req, struct fp_ja4h *out);
-#endif
+#endif /* FP_HAVE_JA4PLUS */
 
 #ifdef __cplusplus
 }

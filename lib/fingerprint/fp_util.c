@@ -1,0 +1,198 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* String building, hashing (OpenSSL libcrypto EVP) and small list helpers. */
+#include <errno.h>
+#include <pthread.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+
+#include "fp_internal.h"
+
+void fp_str_init(struct fp_str *s, char *buf, size_t size)
+{
+	s->p = buf;
+	s->size = size;
+	s->len = 0;
+	s->overflow = size == 0;
+	if (size)
+		buf[0] = '\0';
+}
+
+void fp_str_add(struct fp_str *s, const void *data, size_t len)
+{
+	if (s->overflow)
+		return;
+	if (len >= s->size - s->len) {
+		s->overflow = true;
+		return;
+	}
+	memcpy(s->p + s->len, data, len);
+	s->len += len;
+	s->p[s->len] = '\0';
+}
+
+void fp_str_addc(struct fp_str *s, char c)
+{
+	fp_str_add(s, &c, 1);
+}
+
+void fp_str_puts(struct fp_str *s, const char *str)
+{
+	fp_str_add(s, str, strlen(str));
+}
+
+char fp_hex_digit(unsigned v)
+{
+	return "0123456789abcdef"[v & 0xf];
+}
+
+void fp_str_hex4(struct fp_str *s, uint16_t v)
+{
+	char b[4] = { fp_hex_digit(v >> 12), fp_hex_digit(v >> 8), fp_hex_digit(v >> 4),
+		      fp_hex_digit(v) };
+
+	fp_str_add(s, b, sizeof(b));
+}
+
+void fp_str_dec(struct fp_str *s, unsigned long v)
+{
+	char b[24];
+	size_t i = sizeof(b);
+
+	do {
+		b[--i] = (char)('0' + v % 10);
+		v /= 10;
+	} while (v);
+	fp_str_add(s, b + i, sizeof(b) - i);
+}
+
+void fp_str_count2(struct fp_str *s, size_t n)
+{
+	if (n > FP_COUNT_MAX)
+		n = FP_COUNT_MAX;
+	fp_str_addc(s, (char)('0' + n / 10));
+	fp_str_addc(s, (char)('0' + n % 10));
+}
+
+void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fp_str_addc(s, ',');
+		fp_str_hex4(s, v[i]);
+	}
+}
+
+void fp_str_dec_list(struct fp_str *s, const uint16_t *v, size_t n)
+{
+	for (size_t i = 0; i < n; i++) {
+		if (i)
+			fp_str_addc(s, '-');
+		fp_str_dec(s, v[i]);
+	}
+}
+
+void fp_copy_raw(char *dst, size_t size, const struct fp_str *raw)
+{
+	if (raw->overflow || raw->len >= size) {
+		dst[0] = '\0';
+		return;
+	}
+	memcpy(dst, raw->p, raw->len + 1);
+}
+
+/*
+ * The digests are fetched once: EVP_sha256()/EVP_md5() would make OpenSSL 3 look the
+ * implementation up on every call, which dominates the cost of a fingerprint.
+ */
+static EVP_MD *fp_sha256_md, *fp_md5_md;
+static pthread_once_t fp_md_once = PTHREAD_ONCE_INIT;
+
+static void fp_md_fetch(void)
+{
+	fp_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
+	fp_md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
+}
+
+static int fp_digest_hex(const EVP_MD *md, const void *data, size_t len, char *out, size_t nhex)
+{
+	unsigned char d[EVP_MAX_MD_SIZE];
+	unsigned int dlen = 0;
+
+	if (!md || !EVP_Digest(data, len, d, &dlen, md, NULL) || dlen * 2 < nhex)
+		return -EIO;
+	for (size_t i = 0; i < nhex; i++)
+		out[i] = fp_hex_digit(d[i / 2] >> (i % 2 ? 0 : 4));
+	out[nhex] = '\0';
+	return 0;
+}
+
+int fp_hash12(const void *data, size_t len, char out[FP_HASH12_LEN + 1])
+{
+	if (len == 0) {
+		memcpy(out, FP_ZERO_HASH, FP_HASH12_LEN + 1);
+		return 0;
+	}
+	pthread_once(&fp_md_once, fp_md_fetch);
+	return fp_digest_hex(fp_sha256_md, data, len, out, FP_HASH12_LEN);
+}
+
+int fp_md5_hex(const void *data, size_t len, char out[33])
+{
+	pthread_once(&fp_md_once, fp_md_fetch);
+	return fp_digest_hex(fp_md5_md, data, len, out, 32);
+}
+
+bool fp_tls_is_grease(uint16_t v)
+{
+	/* 0x0a0a, 0x1a1a, ... 0xfafa: both bytes equal, low nibble 0xa */
+	return (v & 0x0f0f) == 0x0a0a && (v >> 8) == (v & 0xff);
+}
+
+size_t fp_tls_strip_grease(const uint16_t *in, size_t n, uint16_t *out)
+{
+	size_t m = 0;
+
+	for (size_t i = 0; i < n; i++)
+		if (!fp_tls_is_grease(in[i]))
+			out[m++] = in[i];
+	return m;
+}
+
+static int fp_cmp_u16(const void *a, const void *b)
+{
+	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
+}
+
+void fp_sort_u16(uint16_t *v, size_t n)
+{
+	qsort(v, n, sizeof(*v), fp_cmp_u16);
+}
+
+bool fp_is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+char fp_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/*
+ * JA4 spec: the first and last character of the first ALPN value; when either byte is not
+ * ASCII alphanumeric, the first and last character of the value's hex representation.
+ */
+void fp_alpn_chars(const uint8_t *value, size_t len, char out[2])
+{
+	if (len == 0) {
+		out[0] = out[1] = '0';
+	} else if (fp_is_alnum(value[0]) && fp_is_alnum(value[len - 1])) {
+		out[0] = (char)value[0];
+		out[1] = (char)value[len - 1];
+	} else {
+		out[0] = fp_hex_digit(value[0] >> 4);
+		out[1] = fp_hex_digit(value[len - 1]);
+	}
+}
