@@ -30,8 +30,9 @@
  *
  * Counters (host->counter()): packets, not_tcp, link_unsupported, truncated_packets,
  * ip_fragments, flows, flows_evicted, flows_expired, reasm_conflicts, reasm_gaps (too many
- * holes), midstream_skipped, hello_truncated (limit reached or flow ended before a message was
- * complete), parse_errors (malformed), too_big (valid but beyond the parser's capacities).
+ * holes), reasm_nomem (buffer_memory or malloc exhausted), midstream_skipped,
+ * hello_truncated (limit reached, or the flow ended, before a message was complete),
+ * parse_errors (malformed), too_big (valid but beyond the parser's capacities).
  */
 #ifndef JA4PROBE_FP_DECODE_H
 #define JA4PROBE_FP_DECODE_H
@@ -40,6 +41,7 @@
 #include <stddef.h>
 #include <stdint.h>
 #include <time.h>
+#include <ja4probe/fp_event.h>
 #include <ja4probe/plugin.h>
 
 #ifdef __cplusplus
@@ -52,8 +54,9 @@ struct fp_decoder_config {
 	uint32_t max_flows;		/* flows tracked at once; the least recently seen is evicted */
 	uint32_t flow_bytes;		/* bytes kept per direction of a flow */
 	uint32_t flow_timeout_s;	/* idle flows expire after this (packet time); 0: never */
+	uint32_t buffer_mib;		/* all reassembly buffers together */
 	bool midstream;			/* read flows whose SYN was not seen */
-	bool http_raw;			/* ja4h_r / ja4h_ro (they carry cookie values) */
+	struct fp_http_options http;	/* secrets in http_request events: all off by default */
 	size_t n_ports;			/* 0: every port */
 	uint16_t ports[FP_DECODER_MAX_PORTS];	/* a flow is read when either port is listed */
 };
@@ -63,13 +66,19 @@ struct fp_decoder_config {
  *   static const struct jp_config_key keys[] = { { "interfaces", ... }, FP_DECODER_CONFIG_KEYS,
  *                                                { .name = NULL } };
  */
-#define FP_DECODER_CONFIG_KEYS                                                               \
+#define FP_DECODER_CONFIG_KEYS FP_DECODER_FLOW_KEYS, FP_DECODER_PORTS_KEY
+
+/* The keys but `ports`, for a plugin that declares `ports` itself (with its own default). */
+#define FP_DECODER_FLOW_KEYS                                                                 \
 	{ .name = "max_flows", .type = JP_CFG_INT, .default_value = "65536",                 \
 	  .description = "TCP flows tracked at once; the least recently seen is evicted",     \
 	  .min = 1, .max = 16777216 },                                                        \
 	{ .name = "flow_bytes", .type = JP_CFG_INT, .default_value = "16384",                \
 	  .description = "bytes reassembled per direction of a flow to find a hello or request", \
 	  .min = 64, .max = 262144 },                                                          \
+	{ .name = "buffer_memory", .type = JP_CFG_INT, .default_value = "64",               \
+	  .description = "MiB for all reassembly buffers together; beyond it a flow is not read", \
+	  .min = 1, .max = 65536 },                                                            \
 	{ .name = "flow_timeout", .type = JP_CFG_INT, .default_value = "120",                \
 	  .description = "seconds after which an idle flow is forgotten (0: never)",          \
 	  .min = 0, .max = 86400 },                                                            \
@@ -77,7 +86,9 @@ struct fp_decoder_config {
 	  .description = "read flows whose SYN was not seen when their first payload starts a " \
 			 "TLS handshake or an HTTP request" },                                  \
 	{ .name = "http_raw", .type = JP_CFG_BOOL, .default_value = "false",                 \
-	  .description = "add ja4h_r and ja4h_ro to http_request events (they carry cookie values)" }, \
+	  .description = "add ja4h_r and ja4h_ro to http_request events (they carry cookie values)" }
+
+#define FP_DECODER_PORTS_KEY                                                                 \
 	{ .name = "ports", .type = JP_CFG_INT_LIST, .default_value = NULL,                   \
 	  .description = "TCP ports to read (either end); empty: all", .min = 1, .max = 65535 }
 
