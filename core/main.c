@@ -147,6 +147,24 @@ static int list_plugins(const char *dir)
 	return EXIT_OK;
 }
 
+/* The plugins of this source tree. Each ships in its own Debian package, ja4probe-plugin-<name>
+ * with '_' written '-' (packaging/debian/control), so a missing one most likely means that
+ * package is not installed. */
+static const char *const packaged_plugins[] = { "tc_capture", "ssl_uprobe", "nginx", "apache" };
+
+static void package_hint(const char *name, char *buf, size_t size)
+{
+	buf[0] = '\0';
+	for (size_t i = 0; i < sizeof(packaged_plugins) / sizeof(packaged_plugins[0]); i++) {
+		if (strcmp(name, packaged_plugins[i]))
+			continue;
+		snprintf(buf, size, "; install the package ja4probe-plugin-%s", name);
+		for (char *c = buf; *c; c++)
+			if (*c == '_')
+				*c = '-';
+	}
+}
+
 /* Load and validate every enabled plugin. Config errors return EXIT_CONFIG; a plugin that
  * exists but cannot be loaded is reported and skipped, or fatal when required. */
 static int load_plugins(struct daemon *d, const char *dir)
@@ -164,9 +182,12 @@ static int load_plugins(struct daemon *d, const char *dir)
 		char *path = plugin_find(dir, cp->name);
 
 		if (!path) {
+			char hint[96];
+
+			package_hint(cp->name, hint, sizeof(hint));
 			cfg_report(cfg, cp->line, cp->col,
-				   "plugins: %s: no such plugin in %s (see ja4probe --list-plugins)",
-				   cp->name, dir);
+				   "plugins: %s: no such plugin in %s (see ja4probe --list-plugins)%s",
+				   cp->name, dir, hint);
 			return EXIT_CONFIG;
 		}
 		struct plugin *p = &d->plugins[d->n_plugins];
