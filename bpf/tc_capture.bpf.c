@@ -1,0 +1,456 @@
+// SPDX-License-Identifier: (LGPL-2.1 OR BSD-2-Clause)
+/*
+ * tc_capture: TC programs that pick the packets a TLS/TCP/HTTP fingerprint needs and copy
+ * them, whole, into one ring buffer:
+ *  - ingress: a SYN to a listed port; the first payload segments of a client flow that
+ *    begin a TLS handshake record (until the hello is complete) or an HTTP request line
+ *    (until the head ends);
+ *  - egress: a SYN-ACK from a listed port; the segments carrying the ServerHello.
+ * Everything else leaves at once. Parsing and fingerprinting happen in userspace.
+ */
+#include "vmlinux.h"
+#include <bpf/bpf_endian.h>
+#include <bpf/bpf_helpers.h>
+#include "tc_capture.h"
+
+#define TC_ACT_OK 0
+#define ETH_HLEN 14
+#define ETH_P_IP 0x0800
+#define ETH_P_IPV6 0x86DD
+#define ETH_P_8021Q 0x8100
+#define ETH_P_8021AD 0x88A8
+#define IPPROTO_TCP_NR 6
+#define IP_MF_OFFSET 0x3fff
+#define TCP_FIN 0x01
+#define TCP_SYN 0x02
+#define TCP_RST 0x04
+#define TCP_ACK 0x10
+#define TLS_HEADER_LEN 5
+#define TLS_HS_HEADER_LEN 4
+/* headers we parse in place: Ethernet, 2 VLAN tags, IPv6 + extension headers, TCP */
+#define TCAP_MAX_L4_OFF 512
+#define TCAP_MAX_EXT_HDRS 6
+
+/* set by userspace before load */
+const volatile bool tcap_all_ports = false;
+const volatile bool tcap_have_ignore = false;
+const volatile __u64 tcap_wakeup_bytes = 0;	/* 0: never wake the reader, it polls */
+
+struct {
+	__uint(type, BPF_MAP_TYPE_RINGBUF);
+	__uint(max_entries, 4 << 20);	/* resized by userspace (ring_buffer_size) */
+} tcap_events SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
+	__uint(max_entries, TCAP_CNT_MAX);
+	__type(key, __u32);
+	__type(value, __u64);
+} tcap_counters SEC(".maps");
+
+/* listed service ports: index = port, value != 0 when listed */
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, 65536);
+	__type(key, __u32);
+	__type(value, __u8);
+} tcap_ports SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LPM_TRIE);
+	__uint(max_entries, 4096);
+	__uint(map_flags, BPF_F_NO_PREALLOC);
+	__type(key, struct tcap_lpm_key);
+	__type(value, __u8);
+} tcap_ignore SEC(".maps");
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct tcap_flow_key);
+	__type(value, struct tcap_flow);
+} tcap_flows SEC(".maps");
+
+struct tcap_pkt {
+	__u32 l4_off;
+	__u32 payload_off;
+	__u32 payload_len;
+	__u32 seq;
+	__u8 tcp_flags;
+	struct tcap_flow_key key;	/* the packet's own direction */
+};
+
+static __always_inline void tcap_count(enum tcap_counter c)
+{
+	__u32 key = c;
+	__u64 *v = bpf_map_lookup_elem(&tcap_counters, &key);
+
+	if (v)
+		*v += 1;
+}
+
+static __always_inline void tcap_map_v4(__u8 *dst, __be32 addr)
+{
+	__builtin_memset(dst, 0, 10);
+	dst[10] = 0xff;
+	dst[11] = 0xff;
+	__builtin_memcpy(dst + 12, &addr, 4);
+}
+
+/* Fills everything but the payload fields; returns 0 for a TCP packet we can read. */
+static __always_inline int tcap_parse_ip(struct __sk_buff *skb, enum tcap_link link,
+					 struct tcap_pkt *p)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 off = 0, ip_end;
+	__u16 proto;
+
+	if (link == TCAP_LINK_ETHERNET) {
+		struct ethhdr *eth = data;
+
+		if ((void *)(eth + 1) > data_end)
+			return -1;
+		proto = eth->h_proto;
+		off = ETH_HLEN;
+#pragma unroll
+		for (int i = 0; i < 2; i++) {
+			struct vlan_hdr *vh = data + off;
+
+			if (proto != bpf_htons(ETH_P_8021Q) && proto != bpf_htons(ETH_P_8021AD))
+				break;
+			if ((void *)(vh + 1) > data_end)
+				return -1;
+			proto = vh->h_vlan_encapsulated_proto;
+			off += sizeof(*vh);
+		}
+	} else {
+		proto = skb->protocol;
+	}
+
+	if (proto == bpf_htons(ETH_P_IP)) {
+		struct iphdr *ip = data + off;
+		__u32 ihl;
+
+		if ((void *)(ip + 1) > data_end)
+			return -1;
+		tcap_count(TCAP_CNT_IPV4);
+		if (ip->protocol != IPPROTO_TCP_NR || (ip->frag_off & bpf_htons(IP_MF_OFFSET)))
+			return -1;
+		ihl = ip->ihl * 4;
+		if (ihl < sizeof(*ip))
+			goto malformed;
+		ip_end = off + bpf_ntohs(ip->tot_len);
+		tcap_map_v4(p->key.saddr, ip->saddr);
+		tcap_map_v4(p->key.daddr, ip->daddr);
+		off += ihl;
+	} else if (proto == bpf_htons(ETH_P_IPV6)) {
+		struct ipv6hdr *ip6 = data + off;
+		__u8 next;
+
+		if ((void *)(ip6 + 1) > data_end)
+			return -1;
+		tcap_count(TCAP_CNT_IPV6);
+		__builtin_memcpy(p->key.saddr, &ip6->saddr, 16);
+		__builtin_memcpy(p->key.daddr, &ip6->daddr, 16);
+		next = ip6->nexthdr;
+		ip_end = off + sizeof(*ip6) + bpf_ntohs(ip6->payload_len);
+		if (ip6->payload_len == 0)	/* a jumbogram (BIG TCP): the skb says how long */
+			ip_end = skb->len;
+		off += sizeof(*ip6);
+#pragma unroll
+		for (int i = 0; i < TCAP_MAX_EXT_HDRS; i++) {
+			__u8 ext[2];
+
+			if (next == IPPROTO_TCP_NR)
+				break;
+			if (next != 0 && next != 43 && next != 60 && next != 51)
+				return -1;	/* not TCP, or a fragment: not ours */
+			if (bpf_skb_load_bytes(skb, off, ext, sizeof(ext)))
+				goto malformed;
+			next = ext[0];
+			off += next == 51 ? (ext[1] + 2) * 4 : (ext[1] + 1) * 8;
+		}
+		if (next != IPPROTO_TCP_NR)
+			return -1;
+	} else {
+		return -1;
+	}
+
+	if (off > TCAP_MAX_L4_OFF)
+		goto malformed;
+	{
+		struct tcphdr *th = data + off;
+		__u32 doff;
+
+		if ((void *)(th + 1) > data_end)
+			goto malformed;
+		tcap_count(TCAP_CNT_TCP);
+		doff = th->doff * 4;
+		if (doff < sizeof(*th) || ip_end > skb->len || off + doff > ip_end)
+			goto malformed;
+		p->l4_off = off;
+		p->payload_off = off + doff;
+		p->payload_len = ip_end - p->payload_off;
+		p->seq = bpf_ntohl(th->seq);
+		p->tcp_flags = ((__u8 *)th)[13];
+		p->key.sport = bpf_ntohs(th->source);
+		p->key.dport = bpf_ntohs(th->dest);
+	}
+	return 0;
+
+malformed:
+	tcap_count(TCAP_CNT_MALFORMED);
+	return -1;
+}
+
+static __always_inline bool tcap_port_listed(__u16 port)
+{
+	__u32 key = port;
+	__u8 *on;
+
+	if (tcap_all_ports)
+		return true;
+	on = bpf_map_lookup_elem(&tcap_ports, &key);
+	return on && *on;
+}
+
+static __always_inline bool tcap_src_ignored(const __u8 *addr)
+{
+	struct tcap_lpm_key key = { .prefixlen = 128 };
+
+	if (!tcap_have_ignore)
+		return false;
+	__builtin_memcpy(key.addr, addr, 16);
+	if (!bpf_map_lookup_elem(&tcap_ignore, &key))
+		return false;
+	tcap_count(TCAP_CNT_IGNORED_SRC);
+	return true;
+}
+
+/*
+ * One record of a constant size class (the ring buffer reserves constant sizes only);
+ * always inlined so that `snap` is a constant at each call site.
+ */
+static __always_inline int tcap_submit_class(struct __sk_buff *skb, const __u32 snap,
+					     enum tcap_dir dir, enum tcap_link link,
+					     enum tcap_kind kind)
+{
+	struct tcap_record *rec;
+	__u64 caplen = skb->len;
+	__u64 flags = BPF_RB_NO_WAKEUP;
+
+	rec = bpf_ringbuf_reserve(&tcap_events, sizeof(*rec) + snap, 0);
+	if (!rec) {
+		tcap_count(TCAP_CNT_LOST);
+		return -1;
+	}
+	rec->flags = 0;
+	if (caplen > snap) {
+		caplen = snap;
+		rec->flags = TCAP_REC_TRUNCATED;
+		tcap_count(TCAP_CNT_TRUNCATED);
+	}
+	/* keep the bounds check on the register the helper gets (clang may copy it) */
+	barrier_var(caplen);
+	if (caplen == 0 || caplen > snap || bpf_skb_load_bytes(skb, 0, rec->data, caplen)) {
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+		tcap_count(TCAP_CNT_MALFORMED);
+		return -1;
+	}
+	rec->ts_ns = bpf_ktime_get_boot_ns();
+	rec->ifindex = skb->ifindex;
+	rec->len = skb->len;
+	rec->caplen = caplen;
+	rec->dir = dir;
+	rec->link = link;
+	rec->kind = kind;
+	if (tcap_wakeup_bytes &&
+	    bpf_ringbuf_query(&tcap_events, BPF_RB_AVAIL_DATA) >= tcap_wakeup_bytes)
+		flags = BPF_RB_FORCE_WAKEUP;
+	bpf_ringbuf_submit(rec, flags);
+	tcap_count(TCAP_CNT_SUBMITTED);
+	return 0;
+}
+
+static __always_inline int tcap_submit(struct __sk_buff *skb, enum tcap_dir dir,
+				       enum tcap_link link, enum tcap_kind kind)
+{
+	if (skb->len <= TCAP_SNAP_SMALL)
+		return tcap_submit_class(skb, TCAP_SNAP_SMALL, dir, link, kind);
+	if (skb->len <= TCAP_SNAP_MEDIUM)
+		return tcap_submit_class(skb, TCAP_SNAP_MEDIUM, dir, link, kind);
+	return tcap_submit_class(skb, TCAP_SNAP_LARGE, dir, link, kind);
+}
+
+/* "METHOD " at the start of a payload, for the methods RFC 9110 and 5789 define */
+static __always_inline bool tcap_is_http_request(const __u8 *b)
+{
+	__u64 v;
+
+	__builtin_memcpy(&v, b, 8);
+	/* compare the first strlen(s) bytes; both sides in memory order, so no byte swap */
+#define TCAP_M(s)                                                                          \
+	({                                                                                 \
+		__u64 m = 0, mask = sizeof(s) > 8 ? ~0ULL : (1ULL << (8 * sizeof(s) - 8)) - 1; \
+		__builtin_memcpy(&m, s, sizeof(s) - 1);                                    \
+		(v & mask) == m;                                                           \
+	})
+	return TCAP_M("GET ") || TCAP_M("POST ") || TCAP_M("HEAD ") || TCAP_M("PUT ") ||
+	       TCAP_M("DELETE ") || TCAP_M("OPTIONS ") || TCAP_M("PATCH ") ||
+	       TCAP_M("CONNECT ") || TCAP_M("TRACE ");
+#undef TCAP_M
+}
+
+/*
+ * Decide what a flow direction's first payload is. Returns the kind to copy, or 0.
+ * *want is how many bytes from here complete the message.
+ */
+static __always_inline enum tcap_kind tcap_classify(struct __sk_buff *skb, struct tcap_pkt *p,
+						    enum tcap_dir dir, __u32 *want)
+{
+	__u8 b[9] = {};
+	__u32 n = p->payload_len < sizeof(b) ? p->payload_len : sizeof(b);
+
+	if (n < 6 || bpf_skb_load_bytes(skb, p->payload_off, b, n))
+		return 0;
+	if (b[0] == 22 && b[1] == 3 && b[2] <= 4) {
+		__u32 rec_len = (b[3] << 8) | b[4];
+		__u32 hs_len = (b[6] << 16) | (b[7] << 8) | b[8];
+
+		/* the hello ends in the first record, or spans records of (up to) this size */
+		if (n < sizeof(b) || hs_len + TLS_HS_HEADER_LEN <= rec_len || rec_len == 0)
+			*want = TLS_HEADER_LEN + rec_len;
+		else
+			*want = hs_len + TLS_HS_HEADER_LEN +
+				TLS_HEADER_LEN * ((hs_len + TLS_HS_HEADER_LEN) / rec_len + 1);
+		if (*want > TCAP_FLOW_MAX_BYTES)
+			*want = TCAP_FLOW_MAX_BYTES;
+		tcap_count(TCAP_CNT_TLS);
+		return TCAP_KIND_TLS;
+	}
+	if (dir == TCAP_DIR_INGRESS && n >= 8 && tcap_is_http_request(b)) {
+		*want = TCAP_HTTP_MAX_BYTES;
+		tcap_count(TCAP_CNT_HTTP);
+		return TCAP_KIND_HTTP;
+	}
+	return 0;
+}
+
+/* Does this segment end an HTTP request head (a blank line, CRLF or bare LF)? */
+static __always_inline bool tcap_ends_head(struct __sk_buff *skb, struct tcap_pkt *p)
+{
+	__u8 t[3];
+
+	if (p->payload_len < 3 ||
+	    bpf_skb_load_bytes(skb, p->payload_off + p->payload_len - 3, t, sizeof(t)))
+		return false;
+	return t[2] == '\n' && (t[1] == '\n' || (t[1] == '\r' && t[0] == '\n'));
+}
+
+static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt *p,
+					 enum tcap_dir dir, enum tcap_link link)
+{
+	struct tcap_flow *f = bpf_map_lookup_elem(&tcap_flows, &p->key);
+	struct tcap_flow nf = {};
+	__u32 rel, end;
+
+	if (f && f->state == TCAP_FLOW_DONE)
+		return;
+	if (!f || f->state == TCAP_FLOW_NEW) {
+		if (f && p->seq != f->seq0)
+			return;	/* not the first byte; that one is still to come */
+		nf.kind = tcap_classify(skb, p, dir, &nf.want);
+		nf.state = TCAP_FLOW_COPY;
+		nf.seq0 = p->seq;
+		if (!nf.kind || tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr :
+									   p->key.daddr))
+			nf.state = TCAP_FLOW_DONE;
+		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY) ||
+		    nf.state == TCAP_FLOW_DONE)
+			return;
+		f = bpf_map_lookup_elem(&tcap_flows, &p->key);
+		if (!f)
+			return;
+	}
+
+	rel = p->seq - f->seq0;
+	if (rel >= f->want)
+		return;
+	if (tcap_submit(skb, dir, link, f->kind))
+		return;
+	end = rel + p->payload_len;
+	if (rel <= f->contig && end > f->contig)
+		f->contig = end;
+	if (f->kind == TCAP_KIND_HTTP && tcap_ends_head(skb, p)) {
+		/* the next request on this connection starts a new message */
+		f->state = TCAP_FLOW_NEW;
+		f->seq0 = p->seq + p->payload_len;
+		f->contig = 0;
+	} else if (f->contig >= f->want) {
+		f->state = TCAP_FLOW_DONE;
+	}
+}
+
+static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
+				       enum tcap_link link)
+{
+	struct tcap_pkt p;
+	__u8 syn_ack;
+
+	tcap_count(TCAP_CNT_PACKETS);
+	if (tcap_parse_ip(skb, link, &p))
+		return TC_ACT_OK;
+	/* the service port: where clients connect to (ingress), where replies come from (egress) */
+	if (!tcap_port_listed(dir == TCAP_DIR_INGRESS ? p.key.dport : p.key.sport)) {
+		tcap_count(TCAP_CNT_IGNORED_PORT);
+		return TC_ACT_OK;
+	}
+
+	syn_ack = p.tcp_flags & (TCP_SYN | TCP_ACK);
+	if (syn_ack & TCP_SYN) {
+		struct tcap_flow nf = { .state = TCAP_FLOW_NEW, .seq0 = p.seq + 1 };
+		/* a client's SYN comes in, the server's SYN-ACK goes out */
+		if (syn_ack != (dir == TCAP_DIR_INGRESS ? TCP_SYN : TCP_SYN | TCP_ACK))
+			return TC_ACT_OK;
+		tcap_count(syn_ack == TCP_SYN ? TCAP_CNT_SYN : TCAP_CNT_SYN_ACK);
+		if (tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p.key.saddr : p.key.daddr))
+			return TC_ACT_OK;
+		/* a new connection on this 4-tuple starts from scratch */
+		bpf_map_update_elem(&tcap_flows, &p.key, &nf, BPF_ANY);
+		tcap_submit(skb, dir, link, syn_ack == TCP_SYN ? TCAP_KIND_SYN : TCAP_KIND_SYN_ACK);
+		return TC_ACT_OK;
+	}
+	if (p.payload_len)
+		tcap_payload(skb, &p, dir, link);
+	if (p.tcp_flags & (TCP_FIN | TCP_RST))
+		bpf_map_delete_elem(&tcap_flows, &p.key);
+	return TC_ACT_OK;
+}
+
+SEC("tc")
+int tcap_ingress(struct __sk_buff *skb)
+{
+	return tcap_handle(skb, TCAP_DIR_INGRESS, TCAP_LINK_ETHERNET);
+}
+
+SEC("tc")
+int tcap_egress(struct __sk_buff *skb)
+{
+	return tcap_handle(skb, TCAP_DIR_EGRESS, TCAP_LINK_ETHERNET);
+}
+
+/* devices without a link-layer header (tun, WireGuard): packets start at the IP header */
+SEC("tc")
+int tcap_ingress_raw(struct __sk_buff *skb)
+{
+	return tcap_handle(skb, TCAP_DIR_INGRESS, TCAP_LINK_RAW);
+}
+
+SEC("tc")
+int tcap_egress_raw(struct __sk_buff *skb)
+{
+	return tcap_handle(skb, TCAP_DIR_EGRESS, TCAP_LINK_RAW);
+}
+
+char LICENSE[] SEC("license") = "Dual BSD/GPL";
