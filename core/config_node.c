@@ -69,7 +69,8 @@ static size_t path_append(const struct cfg_node *node, char *buf, size_t size, s
 	if (parent->kind == CFG_NODE_SEQUENCE)
 		n = snprintf(buf + len, size - len, "[%zu]", node->index);
 	else
-		n = snprintf(buf + len, size - len, "%s%s", len ? "." : "", node->key);
+		n = snprintf(buf + len, size - len, "%s%s", len ? "." : "",
+			     node->key ? node->key : "?");	/* inside a non-scalar key */
 	return n < 0 ? size : len + (size_t)n;
 }
 
@@ -291,9 +292,13 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 		if (err)
 			return err;
 		if (key->kind != CFG_NODE_SCALAR) {
+			char path[256];
+
 			p->errors++;
-			cfg_node_error(p->name, key, "expected a plain key, found %s",
-				       key->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
+			cfg_node_path(n, path, sizeof(path));
+			cfg_error_at(p->name, key->line, key->col, path,
+				     "expected a plain key, found %s",
+				     key->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
 			cfg_node_free(key);
 			key = NULL;
 		} else {
@@ -365,7 +370,7 @@ static int build(struct parse *p, yaml_event_t *ev, const struct cfg_node *paren
 		return -EINVAL;
 	}
 	*out = n;
-	if (depth >= CFG_MAX_DEPTH) {
+	if (depth == CFG_MAX_DEPTH) {	/* once: deeper children are past it too */
 		p->errors++;
 		cfg_node_error(p->name, n, "expected at most %d levels of nesting, found more",
 			       CFG_MAX_DEPTH);
