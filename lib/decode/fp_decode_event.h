@@ -12,6 +12,9 @@
 
 #include "fp_packet.h"
 
+/* decode-internal: not exported from the library */
+#pragma GCC visibility push(hidden)
+
 /* tcp_syn (syn->ack false) or tcp_syn_ack */
 int fp_decode_emit_syn(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,
 		       const struct fp_tcp_syn *syn);
@@ -21,5 +24,7 @@ int fp_decode_emit_tls(const struct jp_host *h, const struct timespec *ts, const
 int fp_decode_emit_http(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,
 			const uint8_t *head, const struct fp_http_request *req,
 			const struct fp_http_options *options);
+
+#pragma GCC visibility pop
 
 #endif

@@ -21,7 +21,7 @@ struct fp_counters {
 	uint64_t *packets, *not_tcp, *link_unsupported, *truncated_packets, *ip_fragments;
 	uint64_t *flows, *flows_evicted, *flows_expired;
 	uint64_t *reasm_conflicts, *reasm_gaps, *reasm_nomem, *midstream_skipped;
-	uint64_t *hello_truncated, *parse_errors, *too_big;
+	uint64_t *hello_truncated, *parse_errors, *too_big, *errors;
 };
 
 struct fp_decoder {
@@ -71,6 +71,7 @@ static void fp_counters_init(struct fp_decoder *d)
 	c->hello_truncated = fp_counter(d, "hello_truncated");
 	c->parse_errors = fp_counter(d, "parse_errors");
 	c->too_big = fp_counter(d, "too_big");
+	c->errors = fp_counter(d, "errors");	/* an event the host or a builder refused */
 }
 
 struct fp_decoder *fp_decoder_new(const struct jp_host *host, const struct fp_decoder_config *cfg)
@@ -176,6 +177,12 @@ static struct fp_flow *fp_flow_new(struct fp_decoder *d, const struct fp_flow_ke
 	return f;
 }
 
+static void fp_count_emit(struct fp_decoder *d, int err)
+{
+	if (err)
+		(*d->c.errors)++;
+}
+
 /* "HTTP/1.x ..." head up to its blank line: its length, 0 while incomplete. */
 static size_t fp_response_head_len(const uint8_t *buf, size_t len)
 {
@@ -248,14 +255,15 @@ static enum fp_parse_next fp_dir_parse(struct fp_decoder *d, struct fp_flow *f, 
 			rc = fp_tls_parse_hello(buf, avail, &d->hello, &consumed);
 			if (rc)
 				return fp_parse_failed(d, ds, rc, true, len);
-			fp_decode_emit_tls(d->host, seg->ts, seg->pkt, &d->hello);
+			fp_count_emit(d, fp_decode_emit_tls(d->host, seg->ts, seg->pkt, &d->hello));
 			return FP_STOP;
 		}
 
 		rc = fp_http_parse_request(buf, avail, &d->req);
 		if (rc)
 			return fp_parse_failed(d, ds, rc, fp_http_looks_like_request(buf, avail), len);
-		fp_decode_emit_http(d->host, seg->ts, seg->pkt, buf, &d->req, &d->cfg.http);
+		fp_count_emit(d, fp_decode_emit_http(d->host, seg->ts, seg->pkt, buf, &d->req,
+						     &d->cfg.http));
 		if (d->req.method.len != 7 || memcmp(buf + d->req.method.off, "CONNECT", 7))
 			return FP_STOP;
 		ds->msg_off += d->req.head_len;
@@ -355,7 +363,7 @@ static void fp_handle_syn(struct fp_decoder *d, struct fp_flow *f, int dir,
 	d->syn.ttl = p->ttl;
 	d->syn.df = p->df;
 	d->syn.ip_id = p->ip_id;
-	fp_decode_emit_syn(d->host, seg->ts, p, &d->syn);
+	fp_count_emit(d, fp_decode_emit_syn(d->host, seg->ts, p, &d->syn));
 }
 
 static void fp_count_status(struct fp_decoder *d, enum fp_pkt_status st)

@@ -36,9 +36,7 @@ int fp_decoder_config_from(const struct jp_host *host, const struct jp_config *c
 	out->flow_timeout_s = (uint32_t)host->cfg_int(c, "flow_timeout");
 	out->buffer_mib = (uint32_t)host->cfg_int(c, "buffer_memory");
 	out->midstream = host->cfg_bool(c, "midstream");
-	out->http.ja4h_raw = host->cfg_bool(c, "ja4h_raw");
-	out->http.cookie = host->cfg_bool(c, "http_cookie");
-	out->http.authorization = host->cfg_bool(c, "http_authorization");
+	out->http.ja4h_raw = host->cfg_bool(c, "http_raw");
 	n = host->cfg_list_len(c, "ports");
 	if (n > FP_DECODER_MAX_PORTS) {
 		host->log(host->ctx, JP_LOG_ERROR, "ports: %zu ports given, at most %d allowed", n,

@@ -13,6 +13,9 @@
 #include "fp_packet.h"
 #include "fp_reasm.h"
 
+/* decode-internal: not exported from the library */
+#pragma GCC visibility push(hidden)
+
 struct fp_flow_key {
 	uint8_t family;
 	uint8_t pad[3];		/* zeroed: the key is hashed and compared as bytes */
@@ -69,5 +72,7 @@ struct fp_flow *fp_flow_add(struct fp_flow_table *t, const struct fp_flow_key *k
 void fp_flow_touch(struct fp_flow_table *t, struct fp_flow *f);
 /* Unlink and recycle a flow whose buffers were released. */
 void fp_flow_remove(struct fp_flow_table *t, struct fp_flow *f);
+
+#pragma GCC visibility pop
 
 #endif

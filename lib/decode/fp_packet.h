@@ -7,6 +7,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* decode-internal: not exported from the library */
+#pragma GCC visibility push(hidden)
+
 #define FP_TCP_FIN 0x01
 #define FP_TCP_SYN 0x02
 #define FP_TCP_RST 0x04
@@ -37,5 +40,7 @@ struct fp_pkt {
 };
 
 enum fp_pkt_status fp_pkt_decode(int dlt, const uint8_t *pkt, size_t caplen, struct fp_pkt *out);
+
+#pragma GCC visibility pop
 
 #endif

@@ -12,6 +12,9 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* decode-internal: not exported from the library */
+#pragma GCC visibility push(hidden)
+
 #define FP_REASM_MAX_RANGES 8
 
 /* Memory shared by the buffers of one decoder, so that the sum stays bounded. */
@@ -49,5 +52,7 @@ static inline uint32_t fp_reasm_held(const struct fp_reasm *r)
 }
 
 void fp_reasm_release(struct fp_reasm *r, struct fp_reasm_pool *pool);
+
+#pragma GCC visibility pop
 
 #endif

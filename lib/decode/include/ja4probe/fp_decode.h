@@ -56,7 +56,7 @@ struct fp_decoder_config {
 	uint32_t flow_timeout_s;	/* idle flows expire after this (packet time); 0: never */
 	uint32_t buffer_mib;		/* all reassembly buffers together */
 	bool midstream;			/* read flows whose SYN was not seen */
-	struct fp_http_options http;	/* secrets in http_request events: all off by default */
+	struct fp_http_options http;	/* secrets in http_request events: only ja4h_raw is read */
 	size_t n_ports;			/* 0: every port */
 	uint16_t ports[FP_DECODER_MAX_PORTS];	/* a flow is read when either port is listed */
 };
