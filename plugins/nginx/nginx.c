@@ -1,25 +1,18 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* nginx plugin: not implemented yet. It loads, says so, and captures nothing. */
-#include <errno.h>
-#include <ja4probe/plugin.h>
+/* nginx plugin: plaintext HTTP requests as nginx workers read them (bpf/nginx.bpf.c); the
+ * body is shared with the other server plugins (plugins/common/httpd_plugin.c). */
+#include "../common/httpd_plugin.h"
+#include "nginx.skel.h"
 
-static int nginx_init(const struct jp_host *host, const struct jp_config *config, void **state)
-{
-	(void)config;
-	(void)state;
-	host->log(host->ctx, JP_LOG_ERROR, "not implemented yet: this plugin captures nothing");
-	return -ENOSYS;
-}
+static const struct httpd_ops nginx_ops = {
+	.server = "nginx",
+	.elf_bytes = nginx_bpf__elf_bytes,
+};
 
-static int nginx_start(void *state) { (void)state; return -ENOSYS; }
-static void nginx_stop(void *state) { (void)state; }
-static void nginx_destroy(void *state) { (void)state; }
+static const struct jp_config_key nginx_keys[] = {
+	HTTPD_CONFIG_KEYS("[nginx]", "[/usr/sbin/nginx]"),
+	{ .name = NULL },
+};
 
-static const struct jp_config_key nginx_keys[] = { { 0 } };
-
-JP_PLUGIN_DEFINE(
-	.name = "nginx",
-	.version = "0.0.0",
-	.description = "plaintext HTTP requests from nginx workers (not implemented yet: captures nothing)",
-	.config_keys = nginx_keys,
-	.init = nginx_init, .start = nginx_start, .stop = nginx_stop, .destroy = nginx_destroy);
+HTTPD_PLUGIN_DEFINE("nginx", nginx_ops, nginx_keys,
+		    "plaintext HTTP requests read by nginx workers (syscall tracepoints)");

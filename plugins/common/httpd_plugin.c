@@ -1,0 +1,404 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* The userspace body of the HTTP server plugins (see httpd_plugin.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <sys/socket.h>
+#include <time.h>
+#include <unistd.h>
+#include <bpf/bpf.h>
+#include <bpf/libbpf.h>
+#include <ja4probe/http_stream.h>
+#include "../../bpf/http_syscalls.h"
+#include "httpd_plugin.h"
+#include "proc_filter.h"
+
+#define HTTPD_MAX_LINKS 32
+
+/* per-CPU BPF counters and the names they are reported under */
+static const char *const httpd_ct_stat_names[CT_STAT_MAX] = {
+	[CT_STAT_PROCS_FULL] = "bpf_procs_full",
+	[CT_STAT_CONNS_FULL] = "bpf_conns_full",
+	[CT_STAT_ACCEPT_NOSOCK] = "bpf_accept_nosock",
+	[CT_STAT_ACCEPT_OTHER] = "accepted_not_inet",
+};
+static const char *const httpd_hs_stat_names[HS_STAT_MAX] = {
+	[HS_STAT_RB_FULL] = "bpf_ringbuf_full",
+	[HS_STAT_PENDING_FULL] = "bpf_pending_full",
+	[HS_STAT_TLS_CONNS] = "tls_connections_skipped",
+	[HS_STAT_READ_FAULT] = "bpf_read_faults",
+};
+
+struct httpd {
+	const struct httpd_ops *ops;
+	const struct jp_host *host;
+	struct bpf_object *obj;
+	struct bpf_link *links[HTTPD_MAX_LINKS];
+	size_t n_links;
+	struct ring_buffer *rb;
+	int timer;
+	bool watching;
+	struct http_streams *streams;
+	struct ct_match match;
+	char **strings;			/* the match lists' copies */
+	size_t n_strings;
+	bool responses;
+	uint32_t capture_bytes;
+	uint64_t poll_ms;
+	int64_t mono_to_real_ns;	/* refreshed before each batch of records */
+	uint64_t *ct_slots[CT_STAT_MAX], *hs_slots[HS_STAT_MAX];
+	uint64_t *lost, *records, *watched_gauge;
+	uint64_t lost_reported;		/* the part of *lost that came from BPF counters */
+};
+
+static void httpd_log_err(struct httpd *h, const char *what, const char *obj, int err)
+{
+	h->host->log(h->host->ctx, JP_LOG_ERROR, "%s %s: %s", what, obj, strerror(-err));
+}
+
+/* Copy a string list of the config, so it outlives the config. */
+static int httpd_cfg_list(struct httpd *h, const struct jp_config *cfg, const char *key,
+			  const char *const **out, size_t *n)
+{
+	size_t len = h->host->cfg_list_len(cfg, key);
+	const char **list = calloc(len ? len : 1, sizeof(*list));
+	char **strings = realloc(h->strings, (h->n_strings + len + 1) * sizeof(*strings));
+
+	if (!list || !strings) {
+		free(list);
+		if (strings)
+			h->strings = strings;
+		return -ENOMEM;
+	}
+	h->strings = strings;
+	for (size_t i = 0; i < len; i++) {
+		char *s = strdup(h->host->cfg_list_string(cfg, key, i));
+
+		if (!s) {
+			free(list);
+			return -ENOMEM;
+		}
+		h->strings[h->n_strings++] = s;
+		list[i] = s;
+	}
+	*out = list;
+	*n = len;
+	return 0;
+}
+
+static uint32_t httpd_pow2(uint64_t v)
+{
+	uint32_t p = 4096;
+
+	while (p < v && p < (1u << 30))
+		p <<= 1;
+	return p;
+}
+
+static int httpd_open(struct httpd *h, const struct jp_config *cfg)
+{
+	const struct jp_host *host = h->host;
+	uint64_t ring = (uint64_t)host->cfg_int(cfg, "ring_buffer_kb") * 1024;
+	struct hs_config bcfg = { .capture_bytes = h->capture_bytes };
+	struct bpf_program *prog;
+	struct bpf_map *map;
+	uint32_t zero = 0;
+	size_t size;
+	const void *elf = h->ops->elf_bytes(&size);
+	int err;
+
+	h->obj = bpf_object__open_mem(elf, size, NULL);
+	if (!h->obj) {
+		err = -errno;
+		httpd_log_err(h, "cannot open the BPF object of", h->ops->server, err);
+		return err;
+	}
+	map = bpf_object__find_map_by_name(h->obj, "hs_events");
+	if (!map || bpf_map__set_max_entries(map, httpd_pow2(ring))) {
+		httpd_log_err(h, "cannot size the ring buffer of", h->ops->server, -EINVAL);
+		return -EINVAL;
+	}
+	bpf_object__for_each_program(prog, h->obj) {
+		if (!strncmp(bpf_program__name(prog), "hs_resp_", 8))
+			bpf_program__set_autoload(prog, h->responses);
+	}
+	err = bpf_object__load(h->obj);
+	if (err) {
+		httpd_log_err(h, "cannot load the BPF programs of", h->ops->server, err);
+		return err;
+	}
+	map = bpf_object__find_map_by_name(h->obj, "hs_config");
+	if (!map || bpf_map__update_elem(map, &zero, sizeof(zero), &bcfg, sizeof(bcfg), 0)) {
+		httpd_log_err(h, "cannot set the capture config of", h->ops->server, -EINVAL);
+		return -EINVAL;
+	}
+	return ct_filter_configure(host, h->obj, &h->match);
+}
+
+int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
+	       const struct jp_config *cfg, void **state)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	struct http_stream_config scfg = { 0 };
+	int err;
+
+	if (!h) {
+		host->log(host->ctx, JP_LOG_ERROR, "out of memory");
+		return -ENOMEM;
+	}
+	*state = h;
+	h->ops = ops;
+	h->host = host;
+	h->timer = -1;
+	h->responses = host->cfg_bool(cfg, "capture_responses");
+	h->capture_bytes = (uint32_t)host->cfg_int(cfg, "capture_bytes");
+	h->poll_ms = (uint64_t)host->cfg_int(cfg, "poll_interval_ms");
+	err = httpd_cfg_list(h, cfg, "comm", &h->match.comms, &h->match.n_comms);
+	if (!err)
+		err = httpd_cfg_list(h, cfg, "exe", &h->match.exes, &h->match.n_exes);
+	if (err) {
+		host->log(host->ctx, JP_LOG_ERROR, "out of memory");
+		return err;
+	}
+	if (!h->match.n_comms && !h->match.n_exes) {
+		host->log(host->ctx, JP_LOG_ERROR, "neither comm nor exe is set: no process to watch");
+		return -EINVAL;
+	}
+	scfg.max_head = (uint32_t)host->cfg_int(cfg, "max_head");
+	scfg.max_streams = (uint32_t)host->cfg_int(cfg, "max_connections");
+	scfg.responses = h->responses;
+	scfg.http.ja4h_raw = host->cfg_bool(cfg, "http_raw");
+	h->streams = http_streams_new(host, &scfg);
+	if (!h->streams)
+		return -ENOMEM;
+	for (int i = 0; i < CT_STAT_MAX; i++)
+		h->ct_slots[i] = host->counter(host->ctx, httpd_ct_stat_names[i]);
+	for (int i = 0; i < HS_STAT_MAX; i++)
+		h->hs_slots[i] = host->counter(host->ctx, httpd_hs_stat_names[i]);
+	h->lost = host->counter(host->ctx, "lost");
+	h->records = host->counter(host->ctx, "records");
+	h->watched_gauge = host->counter(host->ctx, "processes_watched");
+	err = ct_tracefs_ensure(host);
+	if (err)
+		return err;
+	return httpd_open(h, cfg);
+}
+
+static int httpd_record(void *ctx, void *data, size_t size)
+{
+	struct httpd *h = ctx;
+	const struct hs_record *rec = data;
+	struct http_stream_info info = { 0 };
+	struct http_stream_key key;
+	char comm[CT_COMM_LEN + 1];
+	uint64_t real;
+
+	if (size < sizeof(*rec) || rec->len > size - sizeof(*rec)) {
+		(*h->lost)++;
+		return 0;
+	}
+	if (h->records)
+		(*h->records)++;
+	key = (struct http_stream_key){ .pid = rec->tgid, .fd = rec->fd, .id = rec->conn_start_ns };
+	if (rec->type == HS_REC_CLOSE) {
+		http_stream_close(h->streams, &key);
+		return 0;
+	}
+	memcpy(comm, rec->comm, CT_COMM_LEN);
+	comm[CT_COMM_LEN] = '\0';
+	real = rec->ts_ns + (uint64_t)h->mono_to_real_ns;
+	info.family = rec->tuple.family;
+	info.src_addr = rec->tuple.src_addr;
+	info.dst_addr = rec->tuple.dst_addr;
+	info.src_port = rec->tuple.src_port;
+	info.dst_port = rec->tuple.dst_port;
+	info.pid = rec->tgid;
+	info.tid = rec->tid;
+	info.comm = comm;
+	info.server = h->ops->server;
+	info.realtime.tv_sec = (time_t)(real / 1000000000u);
+	info.realtime.tv_nsec = (long)(real % 1000000000u);
+	info.mono_ns = rec->ts_ns;
+	if (rec->type == HS_REC_DATA)
+		http_stream_data(h->streams, &key, &info, rec->data, rec->len, rec->total);
+	else if (rec->type == HS_REC_RESP)
+		http_stream_response(h->streams, &key, &info, rec->data, rec->len);
+	return 0;
+}
+
+static void httpd_consume(void *arg)
+{
+	struct httpd *h = arg;
+	struct timespec real, mono;
+
+	clock_gettime(CLOCK_REALTIME, &real);
+	clock_gettime(CLOCK_MONOTONIC, &mono);
+	h->mono_to_real_ns = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 +
+			     (real.tv_nsec - mono.tv_nsec);
+	if (ring_buffer__consume(h->rb) < 0)
+		h->host->log(h->host->ctx, JP_LOG_WARN, "reading the ring buffer failed: %s",
+			     strerror(errno));
+}
+
+static void httpd_on_wakeup(void *arg, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	httpd_consume(arg);
+}
+
+/* Attach the programs whose name starts (or not) with prefix. */
+static int httpd_attach(struct httpd *h, const char *prefix, bool match)
+{
+	struct bpf_program *prog;
+
+	bpf_object__for_each_program(prog, h->obj) {
+		const char *name = bpf_program__name(prog);
+		struct bpf_link *link;
+
+		if (!bpf_program__autoload(prog) || (strncmp(name, prefix, strlen(prefix)) == 0) != match)
+			continue;
+		if (h->n_links == HTTPD_MAX_LINKS)
+			return -E2BIG;
+		link = bpf_program__attach(prog);
+		if (!link) {
+			int err = -errno;
+
+			httpd_log_err(h, "cannot attach BPF program", name, err);
+			return err;
+		}
+		h->links[h->n_links++] = link;
+	}
+	return 0;
+}
+
+int httpd_start(void *state)
+{
+	struct httpd *h = state;
+	const struct jp_host *host = h->host;
+	struct bpf_map *events = bpf_object__find_map_by_name(h->obj, "hs_events");
+	size_t watched;
+	int err;
+
+	/* first follow forks and execs, then scan: a process started meanwhile is in either */
+	err = httpd_attach(h, "ct_", true);
+	if (err)
+		return err;
+	err = ct_filter_scan_proc(host, h->obj, &h->match, &watched);
+	if (err)
+		return err;
+	host->log(host->ctx, JP_LOG_INFO, "%zu running %s processes watched", watched,
+		  h->ops->server);
+	h->rb = ring_buffer__new(bpf_map__fd(events), httpd_record, h, NULL);
+	if (!h->rb) {
+		err = -errno;
+		httpd_log_err(h, "cannot open the ring buffer of", h->ops->server, err);
+		return err;
+	}
+	err = host->watch_fd(host->ctx, ring_buffer__epoll_fd(h->rb), EPOLLIN, httpd_on_wakeup, h);
+	if (err)
+		return err;
+	h->watching = true;
+	h->timer = host->add_timer(host->ctx, h->poll_ms, httpd_consume, h);
+	if (h->timer < 0)
+		return h->timer;
+	return httpd_attach(h, "ct_", false);
+}
+
+/* Sum a per-CPU counter array into the host's slots. */
+static uint64_t httpd_sum_stats(struct httpd *h, const char *map_name, uint64_t **slots, int n)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(h->obj, map_name);
+	int ncpu = libbpf_num_possible_cpus();
+	uint64_t total = 0;
+
+	if (!map || ncpu <= 0)
+		return 0;
+	uint64_t *vals = calloc((size_t)ncpu, sizeof(*vals));
+
+	if (!vals)
+		return 0;
+	for (uint32_t i = 0; i < (uint32_t)n; i++) {
+		uint64_t sum = 0;
+
+		if (bpf_map__lookup_elem(map, &i, sizeof(i), vals, sizeof(*vals) * ncpu, 0))
+			continue;
+		for (int c = 0; c < ncpu; c++)
+			sum += vals[c];
+		if (slots[i])
+			*slots[i] = sum;
+		total += sum;
+	}
+	free(vals);
+	return total;
+}
+
+void httpd_collect_stats(void *state)
+{
+	struct httpd *h = state;
+	struct bpf_map *procs;
+	uint64_t lost;
+
+	if (!h->obj)
+		return;
+	httpd_sum_stats(h, "ct_stats", h->ct_slots, CT_STAT_MAX);
+	httpd_sum_stats(h, "hs_stats", h->hs_slots, HS_STAT_MAX);
+	/* what BPF could not hand over is lost */
+	lost = (h->hs_slots[HS_STAT_RB_FULL] ? *h->hs_slots[HS_STAT_RB_FULL] : 0) +
+	       (h->hs_slots[HS_STAT_PENDING_FULL] ? *h->hs_slots[HS_STAT_PENDING_FULL] : 0);
+	if (h->lost && lost > h->lost_reported) {
+		*h->lost += lost - h->lost_reported;
+		h->lost_reported = lost;
+	}
+	procs = bpf_object__find_map_by_name(h->obj, "ct_procs");
+	if (procs && h->watched_gauge) {
+		uint32_t key, next, n = 0;
+		const void *prev = NULL;
+
+		while (!bpf_map__get_next_key(procs, prev, &next, sizeof(next))) {
+			key = next;
+			prev = &key;
+			n++;
+		}
+		*h->watched_gauge = n;
+	}
+}
+
+void httpd_stop(void *state)
+{
+	struct httpd *h = state;
+
+	while (h->n_links)
+		bpf_link__destroy(h->links[--h->n_links]);
+	if (h->timer >= 0) {
+		h->host->remove_timer(h->host->ctx, h->timer);
+		h->timer = -1;
+	}
+	if (h->watching) {
+		h->host->unwatch_fd(h->host->ctx, ring_buffer__epoll_fd(h->rb));
+		h->watching = false;
+	}
+	if (h->rb) {
+		httpd_consume(h);	/* what is already in the ring */
+		ring_buffer__free(h->rb);
+		h->rb = NULL;
+	}
+}
+
+void httpd_destroy(void *state)
+{
+	struct httpd *h = state;
+
+	if (!h)
+		return;
+	httpd_stop(h);
+	bpf_object__close(h->obj);
+	http_streams_free(h->streams);
+	for (size_t i = 0; i < h->n_strings; i++)
+		free(h->strings[i]);
+	free(h->strings);
+	free((void *)h->match.comms);
+	free((void *)h->match.exes);
+	free(h);
+}
