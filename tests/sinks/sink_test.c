@@ -117,7 +117,7 @@ size_t st_read_some(int fd, char **buf, size_t *len, unsigned ms)
 
 	while (poll(&p, 1, ms) > 0) {
 		char chunk[65536];
-		ssize_t n = recv(fd, chunk, sizeof(chunk), MSG_DONTWAIT);
+		ssize_t n = read(fd, chunk, sizeof(chunk));	/* sockets and pipes alike */
 
 		if (n <= 0)
 			break;
