@@ -1,25 +1,306 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* tc_capture plugin: not implemented yet. It loads, says so, and captures nothing. */
+/*
+ * tc_capture plugin: TC programs copy the packets that open TCP connections and carry TLS
+ * hellos or HTTP request heads into a ring buffer; every record goes, as a packet, through
+ * the shared decoder (the same path as --read-pcap), which emits tcp_syn, tcp_syn_ack,
+ * tls_client_hello, tls_server_hello and http_request.
+ *
+ * open/load (init) -> attach + poll (start) -> detach (stop) -> destroy, libbpf-tools style.
+ */
 #include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/epoll.h>
+#include <time.h>
+
+#include <bpf/libbpf.h>
+#include <ja4probe/fp_decode.h>
 #include <ja4probe/plugin.h>
 
-static int tc_capture_init(const struct jp_host *host, const struct jp_config *config, void **state)
+#include "tc_capture.h"
+#include "tcap_attach.h"
+#include "tcap_bpf.h"
+#include "tcap_record.h"
+
+#define TCAP_LOG(host, lvl, ...) (host)->log((host)->ctx, lvl, __VA_ARGS__)
+
+struct tcap_state {
+	const struct jp_host *host;
+	struct tc_capture_bpf *skel;
+	struct ring_buffer *rb;
+	struct fp_decoder *dec;
+	bool egress;
+	uint64_t poll_ms;
+	struct tcap_iface *ifaces;
+	size_t n_ifaces;
+	int timer_id;
+	bool watching;
+	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME, per batch */
+	uint64_t *counters[TCAP_CNT_MAX];
+	uint64_t *lost, *errors;
+	uint64_t lost_reported;
+};
+
+static int64_t tcap_clock_ns(clockid_t id)
 {
-	(void)config;
-	(void)state;
-	host->log(host->ctx, JP_LOG_ERROR, "not implemented yet: this plugin captures nothing");
-	return -ENOSYS;
+	struct timespec ts;
+
+	clock_gettime(id, &ts);
+	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
 }
 
-static int tc_capture_start(void *state) { (void)state; return -ENOSYS; }
-static void tc_capture_stop(void *state) { (void)state; }
-static void tc_capture_destroy(void *state) { (void)state; }
+static int tcap_on_record(void *arg, void *data, size_t size)
+{
+	struct tcap_state *st = arg;
+	struct tcap_packet pkt;
+	struct timespec ts;
+	int64_t real;
 
-static const struct jp_config_key tc_capture_keys[] = { { 0 } };
+	if (tcap_record_packet(data, size, &pkt)) {
+		(*st->errors)++;
+		return 0;
+	}
+	real = (int64_t)pkt.boot_ns + st->boot_to_real_ns;
+	ts.tv_sec = real / 1000000000;
+	ts.tv_nsec = real % 1000000000;
+	fp_decoder_packet(st->dec, &ts, pkt.dlt, pkt.data, pkt.caplen);
+	return 0;
+}
+
+static void tcap_consume(struct tcap_state *st)
+{
+	int ret;
+
+	st->boot_to_real_ns = tcap_clock_ns(CLOCK_REALTIME) - tcap_clock_ns(CLOCK_BOOTTIME);
+	ret = ring_buffer__consume(st->rb);
+	if (ret < 0)
+		TCAP_LOG(st->host, JP_LOG_WARN, "reading the ring buffer: %s", strerror(-ret));
+}
+
+static void tcap_on_timer(void *arg)
+{
+	tcap_consume(arg);
+}
+
+/* the BPF side forces a wakeup only when the ring fills up faster than the timer drains it */
+static void tcap_on_wakeup(void *arg, int fd, uint32_t events)
+{
+	(void)fd;
+	(void)events;
+	tcap_consume(arg);
+}
+
+/* opt->ignore_src is malloc'd */
+static int tcap_read_options(const struct jp_host *host, const struct jp_config *cfg,
+			     struct tcap_options *opt, uint16_t *ports)
+{
+	int64_t kib = host->cfg_int(cfg, "ring_buffer_size");
+	const char **ignore;
+	size_t i;
+
+	opt->n_ports = host->cfg_list_len(cfg, "ports");
+	if (opt->n_ports > FP_DECODER_MAX_PORTS) {
+		TCAP_LOG(host, JP_LOG_ERROR, "ports: %zu given, at most %d", opt->n_ports,
+			 FP_DECODER_MAX_PORTS);
+		return -EINVAL;
+	}
+	for (i = 0; i < opt->n_ports; i++)
+		ports[i] = (uint16_t)host->cfg_list_int(cfg, "ports", i);
+	opt->ports = ports;
+	if (kib <= 0 || (kib & (kib - 1))) {
+		TCAP_LOG(host, JP_LOG_ERROR, "ring_buffer_size: %lld KiB is not a power of two",
+			 (long long)kib);
+		return -EINVAL;
+	}
+	opt->ring_bytes = (uint32_t)kib * 1024;
+	opt->n_ignore = host->cfg_list_len(cfg, "ignore_src");
+	ignore = calloc(opt->n_ignore + 1, sizeof(*ignore));
+	if (!ignore)
+		return -ENOMEM;
+	for (i = 0; i < opt->n_ignore; i++)
+		ignore[i] = host->cfg_list_string(cfg, "ignore_src", i);
+	opt->ignore_src = ignore;
+	return 0;
+}
+
+static void tcap_destroy(void *state)
+{
+	struct tcap_state *st = state;
+
+	if (!st)
+		return;
+	ring_buffer__free(st->rb);
+	if (st->dec) {
+		fp_decoder_flush(st->dec);
+		fp_decoder_free(st->dec);
+	}
+	tc_capture_bpf__destroy(st->skel);
+	free(st->ifaces);
+	free(st);
+}
+
+static int tcap_init(const struct jp_host *host, const struct jp_config *cfg, void **state)
+{
+	uint16_t ports[FP_DECODER_MAX_PORTS];
+	struct fp_decoder_config dcfg;
+	struct tcap_options opt = { 0 };
+	struct tcap_state *st;
+	int ret, i;
+
+	st = calloc(1, sizeof(*st));
+	if (!st)
+		return -ENOMEM;
+	st->host = host;
+	st->timer_id = -1;
+	st->egress = host->cfg_bool(cfg, "egress");
+	st->poll_ms = (uint64_t)host->cfg_int(cfg, "poll_interval");
+	for (i = 0; i < TCAP_CNT_MAX; i++)
+		st->counters[i] = host->counter(host->ctx, tcap_counter_names[i]);
+	st->lost = host->counter(host->ctx, "lost");
+	st->errors = host->counter(host->ctx, "errors");
+
+	ret = tcap_ifaces_resolve(host, cfg, &st->ifaces, &st->n_ifaces);
+	if (ret)
+		goto fail;
+	ret = tcap_read_options(host, cfg, &opt, ports);
+	if (ret)
+		goto fail;
+	ret = fp_decoder_config_from(host, cfg, &dcfg);
+	if (ret)
+		goto fail;
+	st->dec = fp_decoder_new(host, &dcfg);
+	if (!st->dec) {
+		ret = -ENOMEM;
+		goto fail;
+	}
+	ret = tcap_bpf_load(host, &opt, &st->skel);
+	free((void *)opt.ignore_src);
+	opt.ignore_src = NULL;
+	if (ret)
+		goto fail;
+	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.tcap_events), tcap_on_record, st,
+				  NULL);
+	if (!st->rb) {
+		ret = -errno;
+		TCAP_LOG(host, JP_LOG_ERROR, "ring buffer: %s", strerror(errno));
+		goto fail;
+	}
+	*state = st;
+	return 0;
+fail:
+	free((void *)opt.ignore_src);
+	tcap_destroy(st);
+	return ret;
+}
+
+static void tcap_stop(void *state)
+{
+	struct tcap_state *st = state;
+	size_t i;
+
+	if (st->timer_id >= 0)
+		st->host->remove_timer(st->host->ctx, st->timer_id);
+	st->timer_id = -1;
+	if (st->watching)
+		st->host->unwatch_fd(st->host->ctx, ring_buffer__epoll_fd(st->rb));
+	st->watching = false;
+	for (i = 0; i < st->n_ifaces; i++)
+		tcap_detach(st->host, &st->ifaces[i]);
+	/* what was captured before the filters went is still delivered */
+	tcap_consume(st);
+}
+
+static int tcap_prog_fd(struct tcap_state *st, bool raw, bool egress)
+{
+	struct bpf_program *p;
+
+	if (egress)
+		p = raw ? st->skel->progs.tcap_egress_raw : st->skel->progs.tcap_egress;
+	else
+		p = raw ? st->skel->progs.tcap_ingress_raw : st->skel->progs.tcap_ingress;
+	return bpf_program__fd(p);
+}
+
+static int tcap_start(void *state)
+{
+	struct tcap_state *st = state;
+	const struct jp_host *host = st->host;
+	size_t i;
+	int ret;
+
+	tcap_sweep_stale(host);
+	for (i = 0; i < st->n_ifaces; i++) {
+		struct tcap_iface *ifc = &st->ifaces[i];
+
+		ret = tcap_attach(host, ifc, tcap_prog_fd(st, ifc->raw, false),
+				  st->egress ? tcap_prog_fd(st, ifc->raw, true) : -1);
+		if (ret)
+			goto fail;
+		TCAP_LOG(host, JP_LOG_INFO, "%s: capturing ingress%s", ifc->name,
+			 st->egress ? " and egress" : "");
+	}
+	ret = host->add_timer(host->ctx, st->poll_ms, tcap_on_timer, st);
+	if (ret < 0) {
+		TCAP_LOG(host, JP_LOG_ERROR, "poll timer: %s", strerror(-ret));
+		goto fail;
+	}
+	st->timer_id = ret;
+	ret = host->watch_fd(host->ctx, ring_buffer__epoll_fd(st->rb), EPOLLIN, tcap_on_wakeup,
+			     st);
+	if (ret) {
+		TCAP_LOG(host, JP_LOG_ERROR, "watching the ring buffer: %s", strerror(-ret));
+		goto fail;
+	}
+	st->watching = true;
+	return 0;
+fail:
+	tcap_stop(st);
+	return ret;
+}
+
+static void tcap_collect_stats(void *state)
+{
+	struct tcap_state *st = state;
+	uint64_t v[TCAP_CNT_MAX];
+	int i;
+
+	if (tcap_bpf_counters(st->skel, v, TCAP_CNT_MAX))
+		return;
+	for (i = 0; i < TCAP_CNT_MAX; i++)
+		*st->counters[i] = v[i];
+	/* a record the ring had no room for is an event lost */
+	*st->lost += v[TCAP_CNT_LOST] - st->lost_reported;
+	st->lost_reported = v[TCAP_CNT_LOST];
+}
+
+static const struct jp_config_key tcap_keys[] = {
+	{ .name = "interfaces", .type = JP_CFG_STRING_LIST, .default_value = "[all]",
+	  .description = "interfaces to capture on; `all`: every up interface but loopback "
+			 "(`lo` only when named)" },
+	{ .name = "egress", .type = JP_CFG_BOOL, .default_value = "false",
+	  .description = "also capture outgoing SYN-ACKs and ServerHellos (JA4TS, JA4S)" },
+	{ .name = "ports", .type = JP_CFG_INT_LIST, .default_value = "[80, 443, 8080, 8443]",
+	  .description = "TCP service ports: connections to them are read; []: every port",
+	  .min = 1, .max = 65535 },
+	{ .name = "ignore_src", .type = JP_CFG_STRING_LIST, .default_value = "[]",
+	  .description = "client addresses or CIDRs (IPv4, IPv6) whose connections are skipped" },
+	{ .name = "ring_buffer_size", .type = JP_CFG_INT, .default_value = "4096",
+	  .description = "KiB of the kernel-to-userspace ring buffer (a power of two)",
+	  .min = 64, .max = 1048576 },
+	{ .name = "poll_interval", .type = JP_CFG_INT, .default_value = "20",
+	  .description = "milliseconds between ring buffer reads: the longest an event waits",
+	  .min = 1, .max = 1000 },
+	FP_DECODER_FLOW_KEYS,
+	{ .name = NULL },
+};
 
 JP_PLUGIN_DEFINE(
 	.name = "tc_capture",
-	.version = "0.0.0",
-	.description = "TCP SYN (JA4T), TLS ClientHello (JA4, JA3) and plain HTTP (JA4H) from TC (not implemented yet: captures nothing)",
-	.config_keys = tc_capture_keys,
-	.init = tc_capture_init, .start = tc_capture_start, .stop = tc_capture_stop, .destroy = tc_capture_destroy);
+	.version = "0.1.0",
+	.description = "TCP SYN (JA4T), TLS hellos (JA4, JA3, JA4S) and plain HTTP (JA4H) from TC",
+	.config_keys = tcap_keys,
+	.init = tcap_init,
+	.start = tcap_start,
+	.collect_stats = tcap_collect_stats,
+	.stop = tcap_stop,
+	.destroy = tcap_destroy);
