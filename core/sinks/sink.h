@@ -21,10 +21,13 @@ int sinks_open(const struct cfg *cfg, struct loop *loop, struct sink_set **out);
 /* Hand one serialized event (a JSON object, no newline) to every sink. ts is the event time. */
 void sinks_write(struct sink_set *set, const char *json, size_t len, const struct timespec *ts);
 
-/* SIGHUP: reopen files (logrotate), reconnect sockets. */
+/* SIGHUP: reopen files (logrotate); a socket output that is down retries now, not after its
+ * backoff. Connected sockets stay as they are. */
 void sinks_reopen(struct sink_set *set);
 
-/* On exit: try to drain queues for at most timeout_ms, then close. */
+/* On exit: try to drain queues for at most timeout_ms (one last connect for a socket output
+ * that is down), then close; what is left is logged and counted as dropped. Call it before
+ * loop_free(): the sinks unregister their fds and timers from the loop. */
 void sinks_close(struct sink_set *set, int timeout_ms);
 
 /* Per sink counters for the stats event: {"<type>:<target>": {written, dropped, reconnects, queued}} */
