@@ -2,7 +2,7 @@
 # Installs the Debian 12 packages ja4probe needs to build, run and test. Idempotent.
 set -eu
 BUILD="meson ninja-build pkg-config clang llvm bpftool libbpf-dev libelf-dev zlib1g-dev
-       libyaml-dev libjansson-dev libpcap-dev libssl-dev"
+       libyaml-dev libjansson-dev libpcap-dev libssl-dev libcapstone-dev"
 RUNTIME="iproute2"
 # the test suite drives real servers, clients and capture tools
 TEST="nginx apache2 rsyslog openssl curl tshark tcpdump wrk iperf3 python3 procps

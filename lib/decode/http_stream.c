@@ -232,10 +232,12 @@ static int hs_event_common(const struct http_streams *s, struct jp_obj *root,
 	struct jp_obj *proc;
 	int err;
 
-	err = fp_event_flow(h, root, info->family, info->src_addr, info->src_port, info->dst_addr,
-			    info->dst_port);
-	if (err)
-		return err;
+	if (info->family) {
+		err = fp_event_flow(h, root, info->family, info->src_addr, info->src_port,
+				    info->dst_addr, info->dst_port);
+		if (err)
+			return err;
+	}
 	if (info->server) {
 		err = h->obj_string(root, "server", info->server);
 		if (err)
@@ -249,6 +251,8 @@ static int hs_event_common(const struct http_streams *s, struct jp_obj *root,
 		err = h->obj_int(proc, "tid", info->tid);
 	if (!err && info->comm)
 		err = h->obj_string(proc, "comm", info->comm);
+	if (!err && info->exe)
+		err = h->obj_string(proc, "exe", info->exe);
 	return err;
 }
 
@@ -277,6 +281,11 @@ static int hs_emit_request(struct http_streams *s, struct hs_stream *st,
 		struct jp_obj *http = h->obj_object(root, "http");
 
 		err = http ? h->obj_bool(http, "tls", true) : -ENOMEM;
+	}
+	if (!err && info->outbound) {
+		struct jp_obj *http = h->obj_object(root, "http");
+
+		err = http ? h->obj_bool(http, "outbound", true) : -ENOMEM;
 	}
 	if (err) {
 		h->event_discard(ev);

@@ -48,7 +48,7 @@ struct http_stream_key {
 
 /* What the caller knows of the connection and the read, added to each event. */
 struct http_stream_info {
-	int family;			/* AF_INET or AF_INET6 */
+	int family;			/* AF_INET or AF_INET6; 0: unknown (no flow fields) */
 	const uint8_t *src_addr;	/* the client: 4 or 16 bytes */
 	const uint8_t *dst_addr;	/* the server */
 	uint16_t src_port, dst_port;
@@ -58,6 +58,8 @@ struct http_stream_info {
 	bool tls;			/* bytes were decrypted: "http": {"tls": true} */
 	struct timespec realtime;	/* when the bytes were read */
 	uint64_t mono_ns;		/* the same instant, CLOCK_MONOTONIC: for latencies */
+	const char *exe;		/* "process": {"exe"}; NULL: none */
+	bool outbound;			/* a request this host sent: "http": {"outbound": true} */
 };
 
 struct http_streams;

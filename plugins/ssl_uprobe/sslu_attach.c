@@ -1,0 +1,135 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* Attaching and detaching ssl_uprobe's uprobes per library and scope (sslu_attach.h). */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <bpf/libbpf.h>
+
+#include "sslu_attach.h"
+
+static struct sslu_scope *sslu_scope_get(struct sslu_attach *a, int pid, bool create)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].pid == pid)
+			return &a->v[i];
+	if (!create)
+		return NULL;
+	if (a->n == a->cap) {
+		size_t cap = a->cap ? a->cap * 2 : 8;
+		struct sslu_scope *v = realloc(a->v, cap * sizeof(*v));
+
+		if (!v)
+			return NULL;
+		a->v = v;
+		a->cap = cap;
+	}
+	memset(&a->v[a->n], 0, sizeof(a->v[a->n]));
+	a->v[a->n].pid = pid;
+	return &a->v[a->n++];
+}
+
+static int sslu_scope_link(struct sslu_scope *s, struct bpf_program *prog, bool ret, int pid,
+			   const char *path, uint64_t offset)
+{
+	struct bpf_link *link, **links;
+
+	links = realloc(s->links, (s->n_links + 1) * sizeof(*links));
+	if (!links)
+		return -ENOMEM;
+	s->links = links;
+	link = bpf_program__attach_uprobe(prog, ret, pid, path, (size_t)offset);
+	if (!link)
+		return -errno;
+	s->links[s->n_links++] = link;
+	return 0;
+}
+
+static int sslu_attach_hooks(struct sslu_scope *s, const struct sslu_hook *hooks,
+			     struct bpf_program *enter_ex, struct bpf_program *enter,
+			     struct bpf_program *ret, int pid, const char *path)
+{
+	for (size_t i = 0; i < 2; i++) {
+		const struct sslu_hook *h = &hooks[i];
+		int err;
+
+		if (h->kind == SSLU_HOOK_NONE)
+			continue;
+		err = sslu_scope_link(s, h->kind == SSLU_HOOK_EX ? enter_ex : enter, false, pid,
+				      path, h->offset);
+		if (!err)
+			err = sslu_scope_link(s, ret, true, pid, path, h->offset);
+		if (err)
+			return err;
+	}
+	return 0;
+}
+
+int sslu_attach_lib(struct sslu_attach *a, const struct sslu_libs *libs, size_t lib_index,
+		    int pid)
+{
+	const struct sslu_lib *lib = &libs->v[lib_index];
+	const struct sslu_progs *p = &a->progs;
+	struct sslu_scope *s = sslu_scope_get(a, pid, true);
+	size_t *v;
+	int err;
+
+	if (!s)
+		return -ENOMEM;
+	for (size_t i = 0; i < s->n_libs; i++)
+		if (s->libs[i] == lib_index)
+			return 0;
+	v = realloc(s->libs, (s->n_libs + 1) * sizeof(*v));
+	if (!v)
+		return -ENOMEM;
+	s->libs = v;
+	s->libs[s->n_libs++] = lib_index;
+	err = sslu_attach_hooks(s, lib->hooks.read, p->read_enter_ex, p->read_enter, p->ret, pid,
+				lib->path);
+	if (!err && p->writes)
+		err = sslu_attach_hooks(s, lib->hooks.write, p->write_enter_ex, p->write_enter,
+					p->ret, pid, lib->path);
+	if (!err && lib->hooks.handshake.kind != SSLU_HOOK_NONE) {
+		err = sslu_scope_link(s, p->handshake_enter, false, pid, lib->path,
+				      lib->hooks.handshake.offset);
+		if (!err)
+			err = sslu_scope_link(s, p->ret, true, pid, lib->path,
+					      lib->hooks.handshake.offset);
+	}
+	return err;
+}
+
+bool sslu_attach_has_pid(const struct sslu_attach *a, int pid)
+{
+	for (size_t i = 0; i < a->n; i++)
+		if (a->v[i].pid == pid)
+			return true;
+	return false;
+}
+
+static void sslu_scope_free(struct sslu_scope *s)
+{
+	for (size_t i = 0; i < s->n_links; i++)
+		bpf_link__destroy(s->links[i]);
+	free(s->links);
+	free(s->libs);
+}
+
+void sslu_detach_pid(struct sslu_attach *a, int pid)
+{
+	for (size_t i = 0; i < a->n; i++) {
+		if (a->v[i].pid != pid)
+			continue;
+		sslu_scope_free(&a->v[i]);
+		a->v[i] = a->v[--a->n];
+		return;
+	}
+}
+
+void sslu_detach_all(struct sslu_attach *a)
+{
+	for (size_t i = 0; i < a->n; i++)
+		sslu_scope_free(&a->v[i]);
+	free(a->v);
+	a->v = NULL;
+	a->n = a->cap = 0;
+}
