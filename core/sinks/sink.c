@@ -546,7 +546,9 @@ static void sinks_drain(struct sink_set *set, int timeout_ms)
 
 			if (s->state == SINK_UP)
 				sink_flush(s);
-			if (s->fd >= 0 && (s->state == SINK_CONNECTING || sink_queue_peek(&s->queue))) {
+			bool waiting = s->state == SINK_CONNECTING || sink_queue_peek(&s->queue);
+
+			if (s->fd >= 0 && waiting) {
 				pfd[n] = (struct pollfd){ .fd = s->fd, .events = POLLOUT };
 				polled[n++] = s;
 			}
@@ -571,7 +573,8 @@ void sinks_close(struct sink_set *set, int timeout_ms)
 		struct sink *s = &set->sinks[i];
 
 		if (s->queue.count) {
-			sink_log(s, JP_LOG_WARN, "%zu events not delivered at exit", s->queue.count);
+			sink_log(s, JP_LOG_WARN, "%zu events not delivered at exit",
+				 s->queue.count);
 			s->dropped += s->queue.count;
 		}
 		sink_cancel_retry(s);

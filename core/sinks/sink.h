@@ -30,7 +30,8 @@ void sinks_reopen(struct sink_set *set);
  * loop_free(): the sinks unregister their fds and timers from the loop. */
 void sinks_close(struct sink_set *set, int timeout_ms);
 
-/* Per sink counters for the stats event: {"<type>:<target>": {written, dropped, reconnects, queued}} */
+/* Per sink counters for the stats event:
+ * {"<type>:<target>": {written, dropped, reconnects, queued}} */
 json_t *sinks_stats(struct sink_set *set);
 
 #endif

@@ -8,19 +8,26 @@ set -eu
 emit=$1
 n=200
 rsyslogd=$(command -v rsyslogd || echo /usr/sbin/rsyslogd)
-[ -x "$rsyslogd" ] || { echo "rsyslogd not installed (scripts/install-deps.sh --test)" >&2; exit 1; }
+if [ ! -x "$rsyslogd" ]; then
+	echo "rsyslogd not installed (scripts/install-deps.sh --test)" >&2
+	exit 1
+fi
 
 dir=$(mktemp -d /tmp/ja4rsyslog.XXXXXX)
 cleanup() {
 	if [ -s "$dir/rsyslogd.pid" ]; then
 		kill "$(cat "$dir/rsyslogd.pid")" 2>/dev/null || true
 	fi
-	[ -n "${rs_pid:-}" ] && { kill "$rs_pid" 2>/dev/null || true; wait "$rs_pid" 2>/dev/null || true; }
+	if [ -n "${rs_pid:-}" ]; then
+		kill "$rs_pid" 2>/dev/null || true
+		wait "$rs_pid" 2>/dev/null || true
+	fi
 	rm -rf "$dir"
 }
 trap cleanup EXIT INT TERM
 
-port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+port=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 cat > "$dir/rsyslog.conf" <<CONF
 global(workDirectory="$dir" maxMessageSize="64k")
 module(load="imtcp")
@@ -64,7 +71,7 @@ echo "sink stats: $(cat "$dir/stats.json")"
 
 # rsyslog writes asynchronously: wait (bounded) until every message is in the file
 for _ in $(seq 100); do
-	[ "$(wc -l < "$dir/received.log" 2>/dev/null || echo 0)" -ge $n ] && break
+	[ -f "$dir/received.log" ] && [ "$(wc -l < "$dir/received.log")" -ge $n ] && break
 	sleep 0.1
 done
 

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * A reader that never reads must not block the loop. Three sinks: json to a unix stream
- * socket whose peer does not read, json to stdout made a pipe nobody reads, and json to a file. Thousands of events go through sinks_write()
- * while the peer sleeps (a blocking write would hang the test until its timeout). The file
+ * socket whose peer does not read, json to stdout made a pipe nobody reads, and json to a
+ * file. Thousands of events go through sinks_write() while the readers sleep (a blocking
+ * write would hang the test until its timeout). The file
  * gets every event; a stalled sink drops what neither the kernel buffer nor its queue hold,
  * and once its reader reads, what it receives is exactly the events that fit, in order.
  */
