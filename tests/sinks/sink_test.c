@@ -80,12 +80,13 @@ char *st_event(unsigned seq, size_t pad, struct timespec *ts)
 	padding[pad] = '\0';
 	json_t *ev = json_pack("{s:s, s:s, s:s, s:s, s:s, s:i, s:s, s:i, s:i, "
 			       "s:{s:s, s:s, s:[s, s]}, s:s}",
-			       "timestamp", stamp, "event_type", "tls_client_hello", "host",
-			       "web-1", "plugin", "sink_test", "src_ip", "192.0.2.7", "src_port",
-			       51234, "dest_ip", "192.0.2.1", "dest_port", 443, "seq", (int)seq, "tls",
-			       "ja4", "t13d1516h2_8daaf6152771_e5627efa2ab1", "sni",
-			       "caf\u00e9.example \"quoted\" \\ ", "alpn", "h2", "http/1.1", "pad",
-			       padding);
+			       "timestamp", stamp, "event_type", "tls_client_hello",
+			       "host", "web-1", "plugin", "sink_test",
+			       "src_ip", "192.0.2.7", "src_port", 51234,
+			       "dest_ip", "192.0.2.1", "dest_port", 443, "seq", (int)seq,
+			       "tls", "ja4", "t13d1516h2_8daaf6152771_e5627efa2ab1",
+			       "sni", "caf\u00e9.example \"quoted\" \\ ", "alpn", "h2", "http/1.1",
+			       "pad", padding);
 	char *s = json_dumps(ev, JSON_COMPACT | JSON_PRESERVE_ORDER);
 
 	json_decref(ev);
