@@ -399,7 +399,7 @@ static int sink_open_fd(struct sink *s, const struct cfg *cfg, const struct cfg_
 		int fd = target_open_file(&s->target);
 
 		if (fd < 0) {
-			log_error("%s:%d:%d: %s: open: %s", cfg->path ? cfg->path : "(config)",
+			log_error("%s:%d:%d: %s: open: %s", cfg->path,
 				  out->line, out->col, s->name, strerror(-fd));
 			return fd;
 		}
