@@ -1,0 +1,303 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/*
+ * The event helpers (fp_event.h) against a recording host services table: the shape of
+ * each event, JA4+ fields only when FP_HAVE_JA4PLUS, secrets (raw JA4H, Cookie,
+ * Authorization) only when the options ask for them. The fingerprint values themselves are
+ * checked against the library's builders on the same bytes (their correctness is the job
+ * of test_fp_captures.py and test_fp_synthetic.py).
+ */
+#include <arpa/inet.h>
+#include <stdarg.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <ja4probe/fp_event.h>
+
+#define MAX_FIELDS 64
+
+/* A "jp_obj" here is a key path prefix; fields are recorded as "path=value". */
+struct jp_obj {
+	char path[64];
+};
+
+static struct jp_obj objs[8];
+static size_t n_objs;
+static char fields[MAX_FIELDS][9000];
+static size_t n_fields;
+static int failed, passed;
+
+static void expect(bool cond, const char *what)
+{
+	if (cond) {
+		passed++;
+	} else {
+		failed++;
+		printf("FAIL %s\n", what);
+	}
+}
+
+static void record(struct jp_obj *o, const char *key, const char *fmt, ...)
+{
+	va_list ap;
+	int n;
+
+	if (n_fields >= MAX_FIELDS)
+		return;
+	n = snprintf(fields[n_fields], sizeof(fields[0]), "%s%s=", o->path, key);
+	va_start(ap, fmt);
+	vsnprintf(fields[n_fields] + n, sizeof(fields[0]) - (size_t)n, fmt, ap);
+	va_end(ap);
+	n_fields++;
+}
+
+static const char *field(const char *path)
+{
+	size_t n = strlen(path);
+
+	for (size_t i = 0; i < n_fields; i++)
+		if (!strncmp(fields[i], path, n) && fields[i][n] == '=')
+			return fields[i] + n + 1;
+	return NULL;
+}
+
+static bool any_field_starts(const char *prefix)
+{
+	for (size_t i = 0; i < n_fields; i++)
+		if (!strncmp(fields[i], prefix, strlen(prefix)))
+			return true;
+	return false;
+}
+
+static void fake_log(struct jp_plugin_ctx *ctx, enum jp_log_level level, const char *fmt, ...)
+{
+	(void)ctx;
+	(void)level;
+	(void)fmt;
+}
+
+static struct jp_obj *fake_object(struct jp_obj *parent, const char *key)
+{
+	struct jp_obj *o = &objs[n_objs++ % 8];
+
+	snprintf(o->path, sizeof(o->path), "%.40s%.20s.", parent->path, key);
+	return o;
+}
+
+static int fake_string(struct jp_obj *o, const char *key, const char *value)
+{
+	record(o, key, "%s", value);
+	return 0;
+}
+
+static int fake_string_len(struct jp_obj *o, const char *key, const char *value, size_t len)
+{
+	record(o, key, "%.*s", (int)len, value);
+	return 0;
+}
+
+static int fake_int(struct jp_obj *o, const char *key, int64_t value)
+{
+	record(o, key, "%lld", (long long)value);
+	return 0;
+}
+
+static int fake_bool(struct jp_obj *o, const char *key, bool value)
+{
+	record(o, key, "%s", value ? "true" : "false");
+	return 0;
+}
+
+static int fake_ip(struct jp_obj *o, const char *key, int family, const void *addr)
+{
+	char s[INET6_ADDRSTRLEN];
+
+	record(o, key, "%s", inet_ntop(family, addr, s, sizeof(s)));
+	return 0;
+}
+
+static int fake_list(struct jp_obj *o, const char *key, const char *const *v, size_t n)
+{
+	char s[512] = "";
+
+	for (size_t i = 0; i < n; i++)
+		snprintf(s + strlen(s), sizeof(s) - strlen(s), "%s%s", i ? "," : "", v[i]);
+	record(o, key, "%s", s);
+	return 0;
+}
+
+static const struct jp_host host = {
+	.struct_size = sizeof(struct jp_host),
+	.log = fake_log,
+	.obj_object = fake_object,
+	.obj_string = fake_string,
+	.obj_string_len = fake_string_len,
+	.obj_int = fake_int,
+	.obj_bool = fake_bool,
+	.obj_ip = fake_ip,
+	.obj_string_list = fake_list,
+};
+
+static struct jp_obj root;
+
+static void reset(void)
+{
+	n_fields = 0;
+	n_objs = 0;
+}
+
+static size_t unhex(const char *h, uint8_t *out)
+{
+	size_t n = 0;
+
+	for (; h[0] && h[1]; h += 2) {
+		unsigned v;
+
+		sscanf(h, "%2x", &v);
+		out[n++] = (uint8_t)v;
+	}
+	return n;
+}
+
+/* GREASE cipher, extension and version; SNI example.com; ALPN h2, http/1.1; TLS 1.3 */
+static const char client_hello_hex[] =
+	"160301007a01000076030300000000000000000000000000000000000000000000000000000000000000"
+	"000000062a2a1301c02b010000470a0a000000000010000e00000b6578616d706c652e636f6d0010000e00"
+	"0c02683208687474702f312e31002b0007061a1a03040303000d0006000404030804000a00040002001d";
+
+static void test_flow(void)
+{
+	uint8_t s[4] = { 192, 0, 2, 7 }, d[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
+
+	reset();
+	expect(fp_event_flow(&host, &root, AF_INET, s, 51234, s, 443) == 0, "flow v4");
+	expect(field("src_ip") && !strcmp(field("src_ip"), "192.0.2.7"), "src_ip");
+	expect(field("dest_port") && !strcmp(field("dest_port"), "443"), "dest_port");
+	reset();
+	expect(fp_event_flow(&host, &root, AF_INET6, d, 1, d, 2) == 0, "flow v6");
+	expect(field("dest_ip") && !strcmp(field("dest_ip"), "2001:db8::1"), "dest_ip v6");
+}
+
+static void test_client_hello(void)
+{
+	static uint8_t buf[512];
+	static struct fp_tls_hello hello;
+	static struct fp_ja4 ja4;
+	static struct fp_ja3 ja3;
+	size_t n = unhex(client_hello_hex, buf), consumed;
+
+	reset();
+	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse client hello");
+	expect(fp_ja4(&hello, FP_TRANSPORT_TCP, &ja4) == 0 && fp_ja3(&hello, &ja3) == 0,
+	       "build ja4/ja3");
+	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "tls event");
+	expect(field("tls.ja4") && !strcmp(field("tls.ja4"), ja4.ja4), "tls.ja4");
+	expect(field("tls.ja4_r") && !strcmp(field("tls.ja4_r"), ja4.ja4_r), "tls.ja4_r");
+	expect(field("tls.ja4_o") && !strcmp(field("tls.ja4_o"), ja4.ja4_o), "tls.ja4_o");
+	expect(field("tls.ja4_ro") && !strcmp(field("tls.ja4_ro"), ja4.ja4_ro), "tls.ja4_ro");
+	expect(field("tls.ja3") && !strcmp(field("tls.ja3"), ja3.ja3), "tls.ja3");
+	expect(field("tls.ja3_full") && !strcmp(field("tls.ja3_full"), ja3.ja3_full),
+	       "tls.ja3_full");
+	expect(field("tls.sni") && !strcmp(field("tls.sni"), "example.com"), "tls.sni");
+	expect(field("tls.alpn") && !strcmp(field("tls.alpn"), "h2,http/1.1"), "tls.alpn");
+	expect(field("tls.versions") && !strcmp(field("tls.versions"), "1.3,1.2"),
+	       "tls.versions without GREASE");
+}
+
+static void test_server_hello(void)
+{
+	/* ServerHello: TLS 1.2, cipher 0xc02f, extensions renegotiation_info and ALPN h2 */
+	static const char hex[] = "160303003a020000360303"
+				  "0000000000000000000000000000000000000000000000000000000000000000"
+				  "00c02f00000eff01000100001000050003026832";
+	static uint8_t buf[128];
+	static struct fp_tls_hello hello;
+	size_t n = unhex(hex, buf), consumed;
+
+	reset();
+	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse server hello");
+	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "sh event");
+	expect(field("tls.ja3s") != NULL, "tls.ja3s");
+	expect(field("tls.version") && !strcmp(field("tls.version"), "1.2"), "tls.version");
+	expect(field("tls.cipher") && !strcmp(field("tls.cipher"), "0xc02f"), "tls.cipher");
+	expect(field("tls.alpn") && !strcmp(field("tls.alpn"), "h2"), "server tls.alpn");
+	expect((field("tls.ja4s") != NULL) == FP_HAVE_JA4PLUS, "tls.ja4s iff ja4plus");
+	expect((field("tls.ja4s_r") != NULL) == FP_HAVE_JA4PLUS, "tls.ja4s_r iff ja4plus");
+}
+
+static void test_tcp(void)
+{
+	/* SYN, window 65535, MSS 1460, NOP, wscale 6, SACK permitted, two EOL bytes */
+	static const char syn_hex[] = "9c4001bb0000000100000000"
+				      "8002ffff00000000020405b40103030604020000";
+	uint8_t buf[64];
+	struct fp_tcp_syn syn;
+	size_t n = unhex(syn_hex, buf);
+
+	reset();
+	expect(fp_tcp_parse(buf, n, &syn) == 0, "parse syn");
+	syn.ttl = 64;
+	syn.df = true;
+	syn.ip_id = 7;
+	expect(fp_event_tcp_syn(&host, &root, &syn) == 0, "tcp event");
+	expect(field("tcp.window") && !strcmp(field("tcp.window"), "65535"), "tcp.window");
+	expect(field("tcp.options") && !strcmp(field("tcp.options"), "2,1,3,4,0,0"),
+	       "tcp.options with every EOL byte");
+	expect(field("tcp.mss") && !strcmp(field("tcp.mss"), "1460"), "tcp.mss");
+	expect(field("tcp.wscale") && !strcmp(field("tcp.wscale"), "6"), "tcp.wscale");
+	expect(field("tcp.ttl") && !strcmp(field("tcp.ttl"), "64"), "tcp.ttl");
+	expect(field("tcp.df") && !strcmp(field("tcp.df"), "true"), "tcp.df");
+	expect(field("tcp.ip_id") && !strcmp(field("tcp.ip_id"), "7"), "tcp.ip_id");
+	expect((field("tcp.ja4t") != NULL) == FP_HAVE_JA4PLUS, "tcp.ja4t iff ja4plus");
+	expect(field("tcp.ja4ts") == NULL, "no ja4ts on a SYN");
+	buf[13] = 0x12;	/* SYN-ACK */
+	reset();
+	expect(fp_tcp_parse(buf, n, &syn) == 0, "parse syn-ack");
+	expect(fp_event_tcp_syn(&host, &root, &syn) == 0, "syn-ack event");
+	expect((field("tcp.ja4ts") != NULL) == FP_HAVE_JA4PLUS, "tcp.ja4ts iff ja4plus");
+	expect(field("tcp.ja4t") == NULL, "no ja4t on a SYN-ACK");
+}
+
+static void test_http(void)
+{
+	static const char req_text[] = "GET /a?b HTTP/1.1\r\nHost: example.com\r\n"
+				       "User-Agent: t/1\r\n  folded\r\nCookie: sid=secret\r\n"
+				       "Authorization: Basic c2VjcmV0\r\n\r\n";
+	const uint8_t *buf = (const uint8_t *)req_text;
+	static struct fp_http_request req;
+	struct fp_http_options all = { .ja4h_raw = true, .cookie = true, .authorization = true };
+
+	reset();
+	expect(fp_http_parse_request(buf, sizeof(req_text) - 1, &req) == 0, "parse request");
+	expect(fp_event_http_request(&host, &root, buf, &req, NULL) == 0, "http event");
+	expect(field("http.method") && !strcmp(field("http.method"), "GET"), "http.method");
+	expect(field("http.path") && !strcmp(field("http.path"), "/a?b"), "http.path");
+	expect(field("http.version") && !strcmp(field("http.version"), "HTTP/1.1"),
+	       "http.version");
+	expect(field("http.host") && !strcmp(field("http.host"), "example.com"), "http.host");
+	expect(field("http.user_agent") && !strcmp(field("http.user_agent"), "t/1 folded"),
+	       "http.user_agent with obs-fold joined");
+	expect((field("http.ja4h") != NULL) == FP_HAVE_JA4PLUS, "http.ja4h iff ja4plus");
+	expect(!any_field_starts("http.ja4h_r") && !field("http.cookie") &&
+	       !field("http.authorization"), "no secrets by default");
+	for (size_t i = 0; i < n_fields; i++)
+		expect(!strstr(fields[i], "secret") && !strstr(fields[i], "c2VjcmV0"),
+		       "no secret value in any default field");
+	reset();
+	expect(fp_event_http_request(&host, &root, buf, &req, &all) == 0, "http event, all");
+	expect(field("http.cookie") && !strcmp(field("http.cookie"), "sid=secret"), "cookie");
+	expect(field("http.authorization") != NULL, "authorization when asked");
+	expect((field("http.ja4h_r") != NULL) == FP_HAVE_JA4PLUS, "ja4h_r when asked");
+	expect((field("http.ja4h_ro") != NULL) == FP_HAVE_JA4PLUS, "ja4h_ro when asked");
+}
+
+int main(void)
+{
+	test_flow();
+	test_client_hello();
+	test_server_hello();
+	test_tcp();
+	test_http();
+	printf("%d passed, %d failed (FP_HAVE_JA4PLUS=%d)\n", passed, failed, FP_HAVE_JA4PLUS);
+	return failed ? 1 : 0;
+}
