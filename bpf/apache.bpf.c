@@ -3,7 +3,7 @@
  * nothing of Apache) and some filters with readv(). Everything else is shared with nginx. */
 #include "http_syscalls.bpf.h"
 
-HS_READ_SYSCALL(read, 0, 0)
-HS_READ_SYSCALL(readv, 1, 0)
+HS_READ_SYSCALL(read, HS_READ_PLAIN)
+HS_READ_SYSCALL(readv, HS_READ_IOV)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

@@ -20,19 +20,6 @@
 
 #define MSG_PEEK 2
 
-struct hs_pending {
-	__u64 buf;		/* the read's buffer, or its struct iovec array */
-	__s32 fd;
-	__u32 iov;		/* buf is an iovec array */
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u64);	/* pid_tgid: the thread inside the read */
-	__type(value, struct hs_pending);
-} hs_pending SEC(".maps");
-
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
 	__uint(max_entries, 4 << 20);	/* userspace sets the configured size before load */
@@ -60,12 +47,18 @@ static __always_inline void hs_count(__u32 stat)
 		*v += 1;
 }
 
-static __always_inline __u64 hs_wakeup_flag(void)
+/*
+ * Only the record that takes the ring past a quarter full wakes the consumer: one wakeup per
+ * fill, not one per record while a slow consumer catches up (each costs microseconds). A
+ * crossing missed by two CPUs racing is caught by the consumer's timer.
+ */
+static __always_inline __u64 hs_wakeup_flag(__u64 size)
 {
 	__u64 avail = bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA);
+	__u64 mark = bpf_ringbuf_query(&hs_events, BPF_RB_RING_SIZE) / 4;
 
-	return avail > bpf_ringbuf_query(&hs_events, BPF_RB_RING_SIZE) / 4 ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	/* avail counts the record just reserved, with its 8-byte ring header */
+	return avail >= mark && avail < mark + size + 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
 static __always_inline void hs_fill(struct hs_record *rec, __u16 type, struct ct_conn_key *key,
@@ -96,7 +89,7 @@ static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn 
 		return;
 	}
 	hs_fill(rec, HS_REC_CLOSE, key, conn, 0, 0);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec)));
 }
 
 /* A TLS record header: content type 20..23 and major version 3 (a 1-byte peek: the type). */
@@ -107,21 +100,11 @@ static __always_inline bool hs_is_tls(const __u8 *data, __u32 len)
 	return len < 2 || data[1] == 3;
 }
 
-static __always_inline int hs_read_enter(int fd, __u64 buf, __u32 iov)
-{
-	__u64 id = bpf_get_current_pid_tgid();
-	struct hs_pending p = { .buf = buf, .fd = fd, .iov = iov };
-	struct ct_conn *conn;
-
-	if (!ct_proc_watched(id >> 32))
-		return 0;
-	conn = ct_conn_lookup(id >> 32, fd);
-	if (!conn || (conn->flags & HS_CONN_TLS))
-		return 0;
-	if (bpf_map_update_elem(&hs_pending, &id, &p, BPF_ANY))
-		hs_count(HS_STAT_PENDING_FULL);
-	return 0;
-}
+enum hs_read_kind {
+	HS_READ_PLAIN,		/* read(fd, buf, count) */
+	HS_READ_IOV,		/* readv(fd, iov, iovcnt): the first iovec is read */
+	HS_READ_RECV,		/* recvfrom(fd, buf, len, flags, ...): MSG_PEEK left out */
+};
 
 /* Reserve a record with room for n bytes, in a size class (n <= HS_CAPTURE_MAX). */
 #define HS_RESERVE_CLASS(rec, n, class)                                                      \
@@ -131,6 +114,7 @@ static __always_inline int hs_read_enter(int fd, __u64 buf, __u32 iov)
 		barrier_var(len);                                                            \
 		if (len > (class))                                                           \
 			len = (class);                                                       \
+		rsize = sizeof(struct hs_record) + (class);                                  \
 		rec = bpf_ringbuf_reserve(&hs_events, sizeof(struct hs_record) + (class), 0); \
 		if (rec && bpf_probe_read_user(rec->data, len, (const void *)buf)) {         \
 			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);                           \
@@ -140,32 +124,36 @@ static __always_inline int hs_read_enter(int fd, __u64 buf, __u32 iov)
 		goto reserved;                                                               \
 	}
 
-static __always_inline int hs_read_exit(long ret)
+/*
+ * At the exit of a read-like syscall: the arguments come from the task's saved user
+ * registers (the syscall leaves them as they were), so no enter program and no map carry
+ * them from entry to exit. A failed or empty read leaves before any lookup; an unwatched
+ * process after one.
+ */
+static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ct_conn_key key = { .tgid = id >> 32 };
-	struct hs_pending *p = bpf_map_lookup_elem(&hs_pending, &id);
 	struct hs_record *rec = NULL;
 	struct hs_config *cfg;
 	struct ct_conn *conn;
-	__u64 n, cap;
+	struct pt_regs *regs;
+	__u64 n, cap, rsize = 0;
 	__u32 zero = 0;
 	__u64 buf, avail;
-	__u32 iov;
 
-	if (!p)
+	if (ret <= 0 || !ct_proc_watched(key.tgid))
 		return 0;
-	buf = p->buf;
-	key.fd = p->fd;
-	iov = p->iov;
-	bpf_map_delete_elem(&hs_pending, &id);
-	if (ret <= 0)
-		return 0;
+	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
+	key.fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
 	conn = bpf_map_lookup_elem(&ct_conns, &key);
-	if (!conn)
+	if (!conn || (conn->flags & HS_CONN_TLS))
 		return 0;
+	if (kind == HS_READ_RECV && (PT_REGS_PARM4_CORE_SYSCALL(regs) & MSG_PEEK))
+		return 0;	/* the same bytes come again */
+	buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
 	avail = ret;
-	if (iov) {
+	if (kind == HS_READ_IOV) {
 		struct iovec v;
 
 		if (bpf_probe_read_user(&v, sizeof(v), (const void *)buf)) {
@@ -205,27 +193,16 @@ reserved:
 	}
 	conn->flags |= HS_CONN_DATA | HS_CONN_AWAIT;
 	hs_fill(rec, HS_REC_DATA, &key, conn, n, ret);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(rsize));
 	return 0;
 }
 
-/*
- * HS_READ_SYSCALL(name, is_iov, peek): programs for a read-like syscall whose args[0] is the fd
- * and args[1] the buffer (is_iov: an iovec array). peek is an expression of ctx that is true
- * for a MSG_PEEK read, left out because its bytes come again (0 when the call cannot peek).
- */
-#define HS_READ_SYSCALL(name, is_iov, peek)                                                  \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                           \
-	int hs_enter_##name(struct trace_event_raw_sys_enter *ctx)                            \
-	{                                                                                     \
-		if (peek)                                                                     \
-			return 0;                                                             \
-		return hs_read_enter((int)ctx->args[0], ctx->args[1], (is_iov));              \
-	}                                                                                     \
+/* HS_READ_SYSCALL(name, kind): the program for a read-like syscall, kind an hs_read_kind */
+#define HS_READ_SYSCALL(name, kind)                                                          \
 	SEC("tracepoint/syscalls/sys_exit_" #name)                                            \
 	int hs_exit_##name(struct trace_event_raw_sys_exit *ctx)                              \
 	{                                                                                     \
-		return hs_read_exit(ctx->ret);                                                \
+		return hs_read_exit(ctx->ret, (kind));                                        \
 	}
 
 /* ---- responses: the first write after a request (status line, latency) ---------------- */
@@ -265,7 +242,7 @@ static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 to
 			n = 0;
 	}
 	hs_fill(rec, HS_REC_RESP, &key, conn, n, total);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag());
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec) + HS_RESP_BYTES));
 	return 0;
 }
 

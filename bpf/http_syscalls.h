@@ -46,7 +46,6 @@ struct hs_config {
 
 enum hs_stat {
 	HS_STAT_RB_FULL,	/* a record did not fit in the ring buffer */
-	HS_STAT_PENDING_FULL,	/* a read could not be remembered from enter to exit */
 	HS_STAT_TLS_CONNS,	/* connections found to carry TLS: their reads are skipped */
 	HS_STAT_READ_FAULT,	/* the bytes of a read could not be copied */
 	HS_STAT_MAX

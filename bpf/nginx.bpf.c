@@ -3,7 +3,7 @@
  * into chains, readv(). Everything else is shared with the apache plugin. */
 #include "http_syscalls.bpf.h"
 
-HS_READ_SYSCALL(recvfrom, 0, ctx->args[3] & MSG_PEEK)
-HS_READ_SYSCALL(readv, 1, 0)
+HS_READ_SYSCALL(recvfrom, HS_READ_RECV)
+HS_READ_SYSCALL(readv, HS_READ_IOV)
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";

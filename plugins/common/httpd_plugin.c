@@ -25,7 +25,6 @@ static const char *const httpd_ct_stat_names[CT_STAT_MAX] = {
 };
 static const char *const httpd_hs_stat_names[HS_STAT_MAX] = {
 	[HS_STAT_RB_FULL] = "bpf_ringbuf_full",
-	[HS_STAT_PENDING_FULL] = "bpf_pending_full",
 	[HS_STAT_TLS_CONNS] = "tls_connections_skipped",
 	[HS_STAT_READ_FAULT] = "bpf_read_faults",
 };
@@ -345,8 +344,7 @@ void httpd_collect_stats(void *state)
 	httpd_sum_stats(h, "ct_stats", h->ct_slots, CT_STAT_MAX);
 	httpd_sum_stats(h, "hs_stats", h->hs_slots, HS_STAT_MAX);
 	/* what BPF could not hand over is lost */
-	lost = (h->hs_slots[HS_STAT_RB_FULL] ? *h->hs_slots[HS_STAT_RB_FULL] : 0) +
-	       (h->hs_slots[HS_STAT_PENDING_FULL] ? *h->hs_slots[HS_STAT_PENDING_FULL] : 0);
+	lost = h->hs_slots[HS_STAT_RB_FULL] ? *h->hs_slots[HS_STAT_RB_FULL] : 0;
 	if (h->lost && lost > h->lost_reported) {
 		*h->lost += lost - h->lost_reported;
 		h->lost_reported = lost;

@@ -198,7 +198,7 @@ def check_stats(events):
     st = httpd_env.last_stats(events, PLUGIN)
     if not check(st is not None, "no stats event for " + PLUGIN):
         return {}
-    for k in ("lost", "bpf_ringbuf_full", "bpf_pending_full", "http_streams_evicted",
+    for k in ("lost", "bpf_ringbuf_full", "http_streams_evicted",
               "http_parse_errors", "http_nomem"):
         check(st.get(k, 0) == 0, "stats %s = %s" % (k, st.get(k)))
     return st
