@@ -1,0 +1,129 @@
+#!/bin/sh
+# The Debian packages, built once from a copy of the source tree (packaging/build-deb.sh) and
+# installed on this machine with dpkg, then purged (trap):
+#   - lintian reports no error (its warnings are printed);
+#   - `ja4probe --list-plugins`, with no flag, lists from the packaged plugin directory exactly
+#     the plugins the installed packages contain, each `ok`;
+#   - the packaged config is valid; the unit passes `systemd-analyze verify`; the logrotate
+#     snippet parses; the manual pages are found by man; the SDK builds examples/plugin-hello;
+#   - removing one plugin package removes that plugin and leaves the others `ok`, and a config
+#     enabling it fails --check-config (exit 2) naming the package to install.
+# usage: test_debian_packages.sh SOURCE_ROOT
+set -eu
+src=$1
+[ "$(id -u)" = 0 ] || { echo "SKIP: dpkg -i needs root"; exit 77; }
+tmp=$(mktemp -d /tmp/ja4probe-debtest.XXXXXX)
+chmod 755 "$tmp"
+
+installed() { dpkg-query -W -f='${binary:Package} ${db:Status-Status}\n' 'ja4probe*' 2>/dev/null |
+	awk '$2 != "not-installed" {print $1}'; }
+purge() {
+	pkgs=$(installed)
+	[ -z "$pkgs" ] || dpkg --purge $pkgs >/dev/null
+}
+cleanup() {
+	purge
+	rm -rf "$tmp"
+}
+trap cleanup EXIT
+trap 'exit 1' INT TERM
+fail() { echo "FAIL: $*"; exit 1; }
+
+if [ -n "$(installed)" ]; then
+	echo "note: purging ja4probe packages left on this machine: $(installed | tr '\n' ' ')"
+	purge
+fi
+
+# 1. build (quietly; the log is shown when it fails)
+"$src/packaging/build-deb.sh" "$tmp/debs" >"$tmp/build.log" 2>&1 || {
+	tail -60 "$tmp/build.log"; fail "packaging/build-deb.sh"; }
+ls "$tmp/debs"/*.deb | sed 's|.*/||'
+
+# 2. lintian: errors fail, warnings are listed (README, section Packaging)
+lintian --no-tag-display-limit "$tmp/debs"/*.changes >"$tmp/lintian.log" 2>&1 || true
+grep -E '^[EW]: ' "$tmp/lintian.log" || true
+if grep -q '^E: ' "$tmp/lintian.log"; then fail "lintian errors"; fi
+
+# 3. install every package but the debug symbols
+debs=$(ls "$tmp/debs"/*.deb | grep -v -- '-dbgsym_')
+# shellcheck disable=SC2086
+dpkg -i $debs >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
+
+want_version=$(dpkg-deb -f "$(ls "$tmp/debs"/ja4probe_*.deb)" Version)
+/usr/sbin/ja4probe --version | grep -q "^ja4probe $want_version " ||
+	fail "installed ja4probe --version: $(/usr/sbin/ja4probe --version), package $want_version"
+dpkg-query -W -f='${Conffiles}\n' ja4probe | grep -q ' /etc/ja4probe/ja4probe.yaml ' ||
+	fail "/etc/ja4probe/ja4probe.yaml is not a conffile"
+
+# the plugins the packages hold, from the packages themselves
+packaged_plugins() {
+	for p in $(installed | grep '^ja4probe-plugin-'); do
+		dpkg -L "$p" | sed -n 's|.*/ja4probe/plugins/\(.*\)\.so$|\1|p'
+	done | sort
+}
+listed_ok() { /usr/sbin/ja4probe --list-plugins 2>&1 | awk '/ ok$/ {print $1}' | sort; }
+check_listing() {
+	want=$(packaged_plugins)
+	got=$(listed_ok)
+	[ -n "$want" ] || fail "no plugin in the installed packages"
+	[ "$want" = "$got" ] || {
+		/usr/sbin/ja4probe --list-plugins
+		fail "--list-plugins lists '$(echo $got)' ok, the packages hold '$(echo $want)'"; }
+	[ "$(/usr/sbin/ja4probe --list-plugins 2>&1 | grep -vc ' ok$')" = 0 ] || {
+		/usr/sbin/ja4probe --list-plugins; fail "a plugin line is not ok"; }
+}
+check_listing
+echo "ok: installed, --list-plugins: $(listed_ok | tr '\n' ' ')"
+
+# 4. the packaged config, unit, logrotate snippet, manual pages
+/usr/sbin/ja4probe --check-config >"$tmp/check.log" 2>&1 || { cat "$tmp/check.log"; fail "packaged config"; }
+unit=$(dpkg -L ja4probe | grep '/systemd/system/ja4probe.service$')
+systemd-analyze verify "$unit" >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify $unit"; }
+if grep -q 'ja4probe' "$tmp/verify.log"; then cat "$tmp/verify.log"; fail "systemd-analyze warns about $unit"; fi
+if command -v logrotate >/dev/null; then
+	logrotate -d /etc/logrotate.d/ja4probe >"$tmp/logrotate.log" 2>&1 || {
+		cat "$tmp/logrotate.log"; fail "logrotate -d /etc/logrotate.d/ja4probe"; }
+	grep -q 'error' "$tmp/logrotate.log" && { cat "$tmp/logrotate.log"; fail "logrotate errors"; }
+	log_path=$(sed -n 's/^ *path: *\(\/[^ ]*\).*/\1/p' /etc/ja4probe/ja4probe.yaml)
+	grep -q "considering log $(dirname "$log_path")/\*.json" "$tmp/logrotate.log" ||
+		{ cat "$tmp/logrotate.log"; fail "logrotate does not consider the packaged output $log_path"; }
+fi
+man -w 8 ja4probe >/dev/null && man -w 5 ja4probe.yaml >/dev/null || fail "man pages not found by man"
+
+# 5. the SDK package: the example plugin built against it alone, loaded by the installed daemon
+cp -r /usr/share/doc/ja4probe-dev/examples/plugin-hello "$tmp/hello-src"
+meson setup "$tmp/hello-build" "$tmp/hello-src" >"$tmp/hello.log" 2>&1 &&
+	ninja -C "$tmp/hello-build" >>"$tmp/hello.log" 2>&1 || { cat "$tmp/hello.log"; fail "plugin-hello against ja4probe-dev"; }
+[ "$(meson introspect "$tmp/hello-build" --installed | python3 -c 'import json,sys,os; print(os.path.dirname(list(json.load(sys.stdin).values())[0]))')" = \
+  "$(pkg-config --variable=plugindir ja4probe-plugin)" ] || fail "plugin-hello would not install into the plugin directory"
+/usr/sbin/ja4probe --list-plugins --plugin-dir "$tmp/hello-build" | grep -q '^hello .* ok$' ||
+	fail "the installed daemon does not load plugin-hello built against ja4probe-dev"
+echo "ok: config, unit, logrotate, man pages, SDK"
+
+# 6. one plugin package removed: its plugin is gone, the others still load, and enabling it
+#    names the package to install
+victim=ja4probe-plugin-nginx
+victim_plugin=$(dpkg -L "$victim" | sed -n 's|.*/ja4probe/plugins/\(.*\)\.so$|\1|p')
+dpkg -r "$victim" >/dev/null
+check_listing
+if listed_ok | grep -qx "$victim_plugin"; then fail "$victim_plugin still listed after dpkg -r $victim"; fi
+cat > "$tmp/cfg.yaml" <<CFG
+outputs:
+  - type: json
+    path: "-"
+plugins:
+  $victim_plugin:
+    enabled: true
+CFG
+rc=0
+/usr/sbin/ja4probe --check-config -c "$tmp/cfg.yaml" >"$tmp/missing.log" 2>&1 || rc=$?
+[ $rc = 2 ] || { cat "$tmp/missing.log"; fail "--check-config with $victim_plugin removed: exit $rc, want 2"; }
+grep -q "install the package $victim\b" "$tmp/missing.log" ||
+	{ cat "$tmp/missing.log"; fail "the error does not name the package $victim"; }
+echo "ok: after dpkg -r $victim: $(listed_ok | tr '\n' ' ')remain ok; $(cat "$tmp/missing.log")"
+
+# 7. purge leaves no config behind
+purge
+[ ! -e /etc/ja4probe/ja4probe.yaml ] || fail "/etc/ja4probe/ja4probe.yaml left after purge"
+[ ! -e /usr/sbin/ja4probe ] || fail "/usr/sbin/ja4probe left after purge"
+echo "ok: debian packages built, checked by lintian, installed, listed, removed and purged"
