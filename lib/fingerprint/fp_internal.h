@@ -11,6 +11,9 @@
 
 #include <ja4probe/fingerprint.h>
 
+/* internal calls stay inside the library: no PLT, no interposition */
+#pragma GCC visibility push(hidden)
+
 #define FP_HASH12_LEN 12
 #define FP_COUNT_MAX 99		/* two-digit counts in JA4-style fingerprints are capped */
 #define FP_ZERO_HASH "000000000000"
@@ -28,7 +31,17 @@ struct fp_str {
 
 void fp_str_init(struct fp_str *s, char *buf, size_t size);
 void fp_str_add(struct fp_str *s, const void *data, size_t len);
-void fp_str_addc(struct fp_str *s, char c);
+
+static inline void fp_str_addc(struct fp_str *s, char c)
+{
+	if (s->overflow || s->len + 1 >= s->size) {
+		s->overflow = true;
+		return;
+	}
+	s->p[s->len++] = c;
+	s->p[s->len] = '\0';
+}
+
 void fp_str_puts(struct fp_str *s, const char *str);
 void fp_str_hex4(struct fp_str *s, uint16_t v);		/* "%04x" */
 void fp_str_dec(struct fp_str *s, unsigned long v);	/* "%lu" */
@@ -59,8 +72,21 @@ const char *fp_ja4_version_code(uint16_t version);
 /* The version JA4/JA4S report: highest non-GREASE supported_versions value, else legacy. */
 uint16_t fp_tls_effective_version(const struct fp_tls_hello *hello);
 
-bool fp_is_alnum(uint8_t c);
-char fp_hex_digit(unsigned v);
-char fp_lower(char c);
+static inline bool fp_is_alnum(uint8_t c)
+{
+	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
+}
+
+static inline char fp_hex_digit(unsigned v)
+{
+	return "0123456789abcdef"[v & 0xf];
+}
+
+static inline char fp_lower(char c)
+{
+	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+#pragma GCC visibility pop
 
 #endif /* FP_INTERNAL_H */

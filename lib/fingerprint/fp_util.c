@@ -32,27 +32,26 @@ void fp_str_add(struct fp_str *s, const void *data, size_t len)
 	s->p[s->len] = '\0';
 }
 
-void fp_str_addc(struct fp_str *s, char c)
-{
-	fp_str_add(s, &c, 1);
-}
-
 void fp_str_puts(struct fp_str *s, const char *str)
 {
 	fp_str_add(s, str, strlen(str));
 }
 
-char fp_hex_digit(unsigned v)
-{
-	return "0123456789abcdef"[v & 0xf];
-}
-
 void fp_str_hex4(struct fp_str *s, uint16_t v)
 {
-	char b[4] = { fp_hex_digit(v >> 12), fp_hex_digit(v >> 8), fp_hex_digit(v >> 4),
-		      fp_hex_digit(v) };
+	char *p;
 
-	fp_str_add(s, b, sizeof(b));
+	if (s->overflow || s->len + 4 >= s->size) {
+		s->overflow = true;
+		return;
+	}
+	p = s->p + s->len;
+	p[0] = fp_hex_digit(v >> 12);
+	p[1] = fp_hex_digit(v >> 8);
+	p[2] = fp_hex_digit(v >> 4);
+	p[3] = fp_hex_digit(v);
+	p[4] = '\0';
+	s->len += 4;
 }
 
 void fp_str_dec(struct fp_str *s, unsigned long v)
@@ -168,16 +167,6 @@ static int fp_cmp_u16(const void *a, const void *b)
 void fp_sort_u16(uint16_t *v, size_t n)
 {
 	qsort(v, n, sizeof(*v), fp_cmp_u16);
-}
-
-bool fp_is_alnum(uint8_t c)
-{
-	return (c >= '0' && c <= '9') || (c >= 'A' && c <= 'Z') || (c >= 'a' && c <= 'z');
-}
-
-char fp_lower(char c)
-{
-	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
 /*
