@@ -27,9 +27,13 @@
 #define TCP_ACK 0x10
 #define TLS_HEADER_LEN 5
 #define TLS_HS_HEADER_LEN 4
+#define TLS_HS_CLIENT_HELLO 1
+#define TLS_HS_SERVER_HELLO 2
 /* headers we parse in place: Ethernet, 2 VLAN tags, IPv6 + extension headers, TCP */
 #define TCAP_MAX_L4_OFF 512
 #define TCAP_MAX_EXT_HDRS 6
+/* classify: a message not to copy, after which the next one is looked at (never in a record) */
+#define TCAP_KIND_PASS 0xff
 
 /* set by userspace before load */
 const volatile bool tcap_all_ports = false;
@@ -64,9 +68,10 @@ struct {
 	__type(value, __u8);
 } tcap_ignore SEC(".maps");
 
+/* flows between their SYN (or first message) and the end of what is copied from them */
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
-	__uint(max_entries, 65536);
+	__uint(max_entries, 16384);
 	__type(key, struct tcap_flow_key);
 	__type(value, struct tcap_flow);
 } tcap_flows SEC(".maps");
@@ -283,23 +288,24 @@ static __always_inline int tcap_submit(struct __sk_buff *skb, enum tcap_dir dir,
 	return tcap_submit_class(skb, TCAP_SNAP_LARGE, dir, link, kind);
 }
 
-/* "METHOD " at the start of a payload, for the methods RFC 9110 and 5789 define */
-static __always_inline bool tcap_is_http_request(const __u8 *b)
-{
-	__u64 v;
-
-	__builtin_memcpy(&v, b, 8);
-	/* compare the first strlen(s) bytes; both sides in memory order, so no byte swap */
-#define TCAP_M(s)                                                                          \
+/*
+ * Do the 8 bytes in v start with the string literal s (at most 8 chars)? Both sides are in
+ * memory order, so no byte swap; BPF has no memcmp.
+ */
+#define TCAP_STARTS(v, s)                                                                  \
 	({                                                                                 \
-		__u64 m = 0, mask = sizeof(s) > 8 ? ~0ULL : (1ULL << (8 * sizeof(s) - 8)) - 1; \
-		__builtin_memcpy(&m, s, sizeof(s) - 1);                                    \
-		(v & mask) == m;                                                           \
+		__u64 m_ = 0, mask_ = sizeof(s) > 8 ? ~0ULL : (1ULL << (8 * sizeof(s) - 8)) - 1; \
+		__builtin_memcpy(&m_, s, sizeof(s) - 1);                                   \
+		((v) & mask_) == m_;                                                       \
 	})
-	return TCAP_M("GET ") || TCAP_M("POST ") || TCAP_M("HEAD ") || TCAP_M("PUT ") ||
-	       TCAP_M("DELETE ") || TCAP_M("OPTIONS ") || TCAP_M("PATCH ") ||
-	       TCAP_M("CONNECT ") || TCAP_M("TRACE ");
-#undef TCAP_M
+
+/* "METHOD " at the start of a payload, for the methods RFC 9110 and 5789 define */
+static __always_inline bool tcap_is_http_request(__u64 v)
+{
+	return TCAP_STARTS(v, "GET ") || TCAP_STARTS(v, "POST ") || TCAP_STARTS(v, "HEAD ") ||
+	       TCAP_STARTS(v, "PUT ") || TCAP_STARTS(v, "DELETE ") ||
+	       TCAP_STARTS(v, "OPTIONS ") || TCAP_STARTS(v, "PATCH ") ||
+	       TCAP_STARTS(v, "CONNECT ") || TCAP_STARTS(v, "TRACE ");
 }
 
 /*
@@ -309,12 +315,23 @@ static __always_inline bool tcap_is_http_request(const __u8 *b)
 static __always_inline enum tcap_kind tcap_classify(struct __sk_buff *skb, struct tcap_pkt *p,
 						    enum tcap_dir dir, __u32 *want)
 {
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 off = p->payload_off, n = p->payload_len < 9 ? p->payload_len : 9;
 	__u8 b[9] = {};
-	__u32 n = p->payload_len < sizeof(b) ? p->payload_len : sizeof(b);
+	__u64 v;
 
-	if (n < 6 || bpf_skb_load_bytes(skb, p->payload_off, b, n))
+	if (n < 6)
 		return 0;
-	if (b[0] == 22 && b[1] == 3 && b[2] <= 4) {
+	/* most packets are linear: read in place; else (paged payload) through the helper */
+	if (off <= TCAP_MAX_L4_OFF + 60 && data + off + sizeof(b) <= data_end)
+		__builtin_memcpy(b, data + off, sizeof(b));
+	else if (bpf_skb_load_bytes(skb, off, b, n))
+		return 0;
+	__builtin_memcpy(&v, b, sizeof(v));
+	/* a handshake record carrying a ClientHello (in) or a ServerHello (out) */
+	if (b[0] == 22 && b[1] == 3 && b[2] <= 4 &&
+	    b[5] == (dir == TCAP_DIR_INGRESS ? TLS_HS_CLIENT_HELLO : TLS_HS_SERVER_HELLO)) {
 		__u32 rec_len = (b[3] << 8) | b[4];
 		__u32 hs_len = (b[6] << 16) | (b[7] << 8) | b[8];
 
@@ -329,11 +346,14 @@ static __always_inline enum tcap_kind tcap_classify(struct __sk_buff *skb, struc
 		tcap_count(TCAP_CNT_TLS);
 		return TCAP_KIND_TLS;
 	}
-	if (dir == TCAP_DIR_INGRESS && n >= 8 && tcap_is_http_request(b)) {
+	if (dir == TCAP_DIR_INGRESS && n >= 8 && tcap_is_http_request(v)) {
 		*want = TCAP_HTTP_MAX_BYTES;
 		tcap_count(TCAP_CNT_HTTP);
 		return TCAP_KIND_HTTP;
 	}
+	/* a proxy's answer to CONNECT: the tunnelled ServerHello follows it */
+	if (dir == TCAP_DIR_EGRESS && n >= 7 && TCAP_STARTS(v, "HTTP/1."))
+		return TCAP_KIND_PASS;
 	return 0;
 }
 
@@ -348,6 +368,11 @@ static __always_inline bool tcap_ends_head(struct __sk_buff *skb, struct tcap_pk
 	return t[2] == '\n' && (t[1] == '\n' || (t[1] == '\r' && t[0] == '\n'));
 }
 
+/*
+ * Only flows that still want bytes are in tcap_flows (a finished one is deleted), so the
+ * lookup a data packet of a finished flow pays is a miss in a small table; such a packet is
+ * then looked at only if it starts like a hello or a request.
+ */
 static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt *p,
 					 enum tcap_dir dir, enum tcap_link link)
 {
@@ -355,19 +380,25 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 	struct tcap_flow nf = {};
 	__u32 rel, end;
 
-	if (f && f->state == TCAP_FLOW_DONE)
-		return;
 	if (!f || f->state == TCAP_FLOW_NEW) {
 		if (f && p->seq != f->seq0)
 			return;	/* not the first byte; that one is still to come */
 		nf.kind = tcap_classify(skb, p, dir, &nf.want);
+		if (nf.kind == TCAP_KIND_PASS) {
+			nf.state = TCAP_FLOW_NEW;
+			nf.seq0 = p->seq + p->payload_len;
+			bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY);
+			return;
+		}
+		if (!nf.kind || tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr :
+									   p->key.daddr)) {
+			if (f)
+				bpf_map_delete_elem(&tcap_flows, &p->key);
+			return;
+		}
 		nf.state = TCAP_FLOW_COPY;
 		nf.seq0 = p->seq;
-		if (!nf.kind || tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr :
-									   p->key.daddr))
-			nf.state = TCAP_FLOW_DONE;
-		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY) ||
-		    nf.state == TCAP_FLOW_DONE)
+		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY))
 			return;
 		f = bpf_map_lookup_elem(&tcap_flows, &p->key);
 		if (!f)
@@ -388,7 +419,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		f->seq0 = p->seq + p->payload_len;
 		f->contig = 0;
 	} else if (f->contig >= f->want) {
-		f->state = TCAP_FLOW_DONE;
+		bpf_map_delete_elem(&tcap_flows, &p->key);
 	}
 }
 

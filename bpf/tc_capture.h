@@ -92,7 +92,6 @@ struct tcap_flow_key {
 enum tcap_flow_state {
 	TCAP_FLOW_NEW = 1,	/* seen the SYN (or the end of a request head): classify next */
 	TCAP_FLOW_COPY,		/* copying until `want` contiguous bytes are covered */
-	TCAP_FLOW_DONE,		/* nothing more wanted from this direction */
 };
 
 struct tcap_flow {

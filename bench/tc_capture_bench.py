@@ -1,0 +1,156 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: BSD-3-Clause
+"""tc_capture benchmark, side by side in one run (root, real kernel, two network namespaces
+joined by a veth, segments of at most 1500 bytes):
+
+ 1. iperf3 bulk TCP over the veth without the plugin, with it (ingress + egress), and
+    without it again: throughput ratio, and the BPF programs' average ns per packet from the
+    kernel's run-time statistics (kernel.bpf_stats_enabled=1, run_time_ns / run_cnt). Once
+    with the iperf3 port listed (every segment goes through the port check and the flow
+    lookup: the worst case, an upload to a watched port), once not listed (parse + port check).
+ 2. A bounded burst of new HTTP connections, as fast as the client manages: events per second
+    delivered, and the books: every expected event delivered or counted lost (the ring
+    buffer's tc_lost). Run with the default ring and with a deliberately tiny one.
+
+usage: tc_capture_bench.py JA4PROBE PLUGIN_DIR [seconds=5] [connections=3000]
+"""
+import asyncio
+import json
+import os
+import subprocess
+import sys
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "tc_capture"))
+from tcap_net import CLI_NS, SRV4, SRV_NS, Net, Probe, run, spawn  # noqa: E402
+
+IPERF_PORT, HTTP_PORT = 5201, 18080
+
+
+def iperf(seconds):
+    r = run(["iperf3", "-c", SRV4, "-p", str(IPERF_PORT), "-t", str(seconds), "-J"], ns=CLI_NS)
+    return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+
+
+def prog_stats():
+    """{name: (run_time_ns, run_cnt)} of the loaded tcap_* programs"""
+    out = json.loads(run(["bpftool", "prog", "show", "--json"]).stdout)
+    return {p["name"]: (p.get("run_time_ns", 0), p.get("run_cnt", 0)) for p in out
+            if p.get("name", "").startswith("tcap_")}
+
+
+def bench_iperf(net, exe, plugin_dir, seconds, listed):
+    server = net.keep(spawn(["iperf3", "-s", "-p", str(IPERF_PORT)], ns=SRV_NS,
+                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+    net.wait_listen(IPERF_PORT)
+    base1 = iperf(seconds)
+    ports = [IPERF_PORT, 443] if listed else [443]
+    probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, "iperf")
+    run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
+    try:
+        probe.start()
+        before = prog_stats()
+        with_plugin = iperf(seconds)
+        after = prog_stats()
+    finally:
+        run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
+    Net.stop(probe.proc)
+    base2 = iperf(seconds)
+    Net.stop(server)
+    base = (base1 + base2) / 2
+    print(f"iperf3 {seconds}s, MTU 1500, iperf3 port {'listed' if listed else 'not listed'}: "
+          f"without {base1 / 1e9:.2f} / {base2 / 1e9:.2f} Gbit/s, "
+          f"with tc_capture {with_plugin / 1e9:.2f} Gbit/s")
+    print(f"  throughput ratio with/without: {with_plugin / base:.3f}")
+    for name in sorted(after):
+        ns = after[name][0] - before.get(name, (0, 0))[0]
+        cnt = after[name][1] - before.get(name, (0, 0))[1]
+        if cnt:
+            print(f"  {name}: {cnt} packets, {ns / cnt:.1f} ns per packet (BPF run-time stats)")
+
+
+async def burst_client(n, parallel):
+    sem = asyncio.Semaphore(parallel)
+    failed = 0
+
+    async def one(i):
+        nonlocal failed
+        async with sem:
+            try:
+                r, w = await asyncio.open_connection(SRV4, HTTP_PORT)
+                w.write(f"GET /burst/{i} HTTP/1.1\r\nHost: bench\r\nUser-Agent: burst\r\n"
+                        f"\r\n".encode())
+                await w.drain()
+                await r.read(64)
+                w.close()
+            except OSError:
+                failed += 1
+    await asyncio.gather(*(one(i) for i in range(n)))
+    return failed
+
+
+async def burst_server():
+    async def handle(r, w):
+        await r.readuntil(b"\r\n\r\n")
+        w.write(b"HTTP/1.1 204 No Content\r\nConnection: close\r\n\r\n")
+        await w.drain()
+        w.close()
+    srv = await asyncio.start_server(handle, "0.0.0.0", HTTP_PORT, backlog=4096)
+    async with srv:
+        await srv.serve_forever()
+
+
+def bench_burst(net, exe, plugin_dir, n, ring_kib):
+    me = os.path.abspath(__file__)
+    server = net.keep(spawn([sys.executable, me, "--server"], ns=SRV_NS))
+    net.wait_listen(HTTP_PORT)
+    probe = Probe(net, exe, plugin_dir, {"ports": [HTTP_PORT], "ring_buffer_size": ring_kib},
+                  f"burst{ring_kib}")
+    probe.start()
+    t0 = time.monotonic()
+    r = run([sys.executable, me, "--client", str(n)], ns=CLI_NS)
+    elapsed = time.monotonic() - t0
+    failed = int(r.stdout.strip() or 0)
+    want = lambda evs: sum(e["event_type"] in ("tcp_syn", "http_request") for e in evs)
+    probe.wait_events(lambda evs: want(evs) >= 2 * (n - failed), timeout=5)
+    probe.wait_events(lambda evs: False, timeout=1.5)   # one more stats event
+    Net.stop(probe.proc)
+    Net.stop(server)
+    evs = probe.events()
+    st = probe.last_stats()
+    syn = sum(e["event_type"] == "tcp_syn" for e in evs)
+    req = sum(e["event_type"] == "http_request" for e in evs)
+    lost = st.get("tc_lost", 0)
+    expected = 2 * n
+    print(f"burst of {n} connections ({failed} failed to connect), ring {ring_kib} KiB: "
+          f"{elapsed:.2f} s, {(syn + req) / elapsed:.0f} events/s delivered")
+    print(f"  tcp_syn {syn} + http_request {req} delivered, ring buffer lost {lost}, "
+          f"decoder: hello_truncated {st.get('hello_truncated')}, flows_evicted "
+          f"{st.get('flows_evicted')}")
+    print(f"  accounted (delivered + lost) / expected: {(syn + req + lost) / expected:.3f}")
+
+
+def main():
+    if sys.argv[1] == "--server":
+        asyncio.run(burst_server())
+        return 0
+    if sys.argv[1] == "--client":
+        print(asyncio.run(burst_client(int(sys.argv[2]), 256)))
+        return 0
+    exe, plugin_dir = sys.argv[1], sys.argv[2]
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    n = int(sys.argv[4]) if len(sys.argv) > 4 else 3000
+    net = Net()
+    try:
+        bench_iperf(net, exe, plugin_dir, seconds, listed=True)
+        bench_iperf(net, exe, plugin_dir, seconds, listed=False)
+        bench_burst(net, exe, plugin_dir, n, 4096)
+        bench_burst(net, exe, plugin_dir, n, 64)
+    finally:
+        net.down()
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
