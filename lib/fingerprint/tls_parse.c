@@ -144,16 +144,29 @@ static void rd_u16_list(struct tls_rd *r, size_t end, uint16_t *out, uint16_t *n
 	*n = 0;
 	if (!r->err && (end - r->off) % 2)
 		r->err = -EBADMSG;
+	if (!r->err && (end - r->off) / 2 > FP_TLS_MAX_LIST)
+		r->err = -E2BIG;
 	while (!r->err && r->off < end) {
-		unsigned v = rd_u16(r);
+		/* the values available in this record, read in place; one split over two
+		 * records goes through rd_u16 */
+		size_t k = rd_avail(r), want = end - r->off;
+		const uint8_t *p = r->buf + r->pos;
 
-		if (r->err)
-			break;
-		if (*n >= FP_TLS_MAX_LIST) {
-			r->err = -E2BIG;
-			break;
+		if (k > want)
+			k = want;
+		k &= ~(size_t)1;
+		if (k == 0) {
+			unsigned v = rd_u16(r);
+
+			if (!r->err)
+				out[(*n)++] = (uint16_t)v;
+			continue;
 		}
-		out[(*n)++] = (uint16_t)v;
+		for (size_t i = 0; i < k; i += 2)
+			out[(*n)++] = (uint16_t)(p[i] << 8 | p[i + 1]);
+		r->pos += k;
+		r->rec_left -= k;
+		r->off += k;
 	}
 }
 
