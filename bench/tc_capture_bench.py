@@ -148,7 +148,7 @@ def main():
         bench_burst(net, exe, plugin_dir, n, 4096)
         bench_burst(net, exe, plugin_dir, n, 64)
     finally:
-        net.down()
+        net.close()
     return 0
 
 

@@ -160,16 +160,17 @@ static int tcap_filter_detach(int ifindex, enum bpf_tc_attach_point point)
 }
 
 /*
- * Filters on one clsact hook, counted with an RTM_GETTFILTER dump (libbpf queries one
- * handle/priority only). Returns the count, or a negative errno.
+ * Count the tcmsg replies of an rtnetlink dump (RTM_GETTFILTER, RTM_GETQDISC); with `match`,
+ * only those of this ifindex and parent (a qdisc dump lists every device).
+ * Returns the count, or a negative errno.
  */
-static int tcap_count_filters(int ifindex, __u32 parent)
+static int tcap_nl_count(__u16 type, int ifindex, __u32 parent, bool match)
 {
 	struct {
 		struct nlmsghdr nh;
 		struct tcmsg tc;
 	} req = {
-		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = RTM_GETTFILTER,
+		.nh = { .nlmsg_len = sizeof(req), .nlmsg_type = type,
 			.nlmsg_flags = NLM_F_REQUEST | NLM_F_DUMP, .nlmsg_seq = 1 },
 		.tc = { .tcm_family = AF_UNSPEC, .tcm_ifindex = ifindex, .tcm_parent = parent },
 	};
@@ -204,13 +205,30 @@ static int tcap_count_filters(int ifindex, __u32 parent)
 				ret = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EIO;
 				goto out;
 			}
-			if (nh->nlmsg_type == RTM_NEWTFILTER)
-				count++;
+			if (nh->nlmsg_type == type - 2 &&	/* RTM_GETx answers with RTM_NEWx */
+			    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct tcmsg))) {
+				const struct tcmsg *tc = NLMSG_DATA(nh);
+
+				count += !match || (tc->tcm_ifindex == ifindex &&
+						    tc->tcm_parent == parent);
+			}
 		}
 	}
 out:
 	close(sock);
 	return ret ? ret : count;
+}
+
+/* filters on one clsact hook (libbpf queries one handle/priority only) */
+static int tcap_count_filters(int ifindex, __u32 parent)
+{
+	return tcap_nl_count(RTM_GETTFILTER, ifindex, parent, false);
+}
+
+/* clsact (or ingress) present: asking first keeps libbpf's EEXIST/ENOENT noise out of the log */
+static bool tcap_has_clsact(int ifindex)
+{
+	return tcap_nl_count(RTM_GETQDISC, ifindex, TC_H_CLSACT, true) > 0;
 }
 
 void tcap_sweep_stale(const struct jp_host *host)
@@ -229,8 +247,8 @@ void tcap_sweep_stale(const struct jp_host *host)
 			LIBBPF_OPTS(bpf_tc_opts, q, .handle = TCAP_TC_HANDLE,
 				    .priority = TCAP_TC_PRIORITY);
 
-			/* most interfaces have no clsact: ask libbpf only where filters exist */
-			if (tcap_count_filters((int)sys[i].if_index, parents[p]) <= 0)
+			if (!tcap_has_clsact((int)sys[i].if_index) ||
+			    tcap_count_filters((int)sys[i].if_index, parents[p]) <= 0)
 				continue;
 			tcap_hook_init(&hook, (int)sys[i].if_index, points[p]);
 			if (bpf_tc_query(&hook, &q))
@@ -266,14 +284,17 @@ int tcap_attach(const struct jp_host *host, struct tcap_iface *ifc, int ingress_
 	struct bpf_tc_hook hook;
 	int ret;
 
-	tcap_hook_init(&hook, ifc->ifindex, BPF_TC_INGRESS);
-	ret = bpf_tc_hook_create(&hook);
-	if (ret && ret != -EEXIST) {
-		TCAP_LOG(host, JP_LOG_ERROR, "%s: creating the clsact qdisc: %s", ifc->name,
-			 strerror(-ret));
-		return ret;
+	ifc->created_qdisc = false;
+	if (!tcap_has_clsact(ifc->ifindex)) {
+		tcap_hook_init(&hook, ifc->ifindex, BPF_TC_INGRESS);
+		ret = bpf_tc_hook_create(&hook);
+		if (ret && ret != -EEXIST) {
+			TCAP_LOG(host, JP_LOG_ERROR, "%s: creating the clsact qdisc: %s", ifc->name,
+				 strerror(-ret));
+			return ret;
+		}
+		ifc->created_qdisc = !ret;
 	}
-	ifc->created_qdisc = !ret;
 	ret = tcap_filter_attach(host, ifc, BPF_TC_INGRESS, ingress_fd);
 	if (ret)
 		goto fail;

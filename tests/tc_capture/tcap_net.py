@@ -3,6 +3,7 @@
 pair (names carry the pid), servers, tcpdump, ja4probe runs, and reading their output."""
 import json
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -55,6 +56,10 @@ class Net:
         # a veth passes TSO aggregates through whole; a link of MTU 1500 carries segments
         for ns, dev in ((SRV_NS, SRV_IF), (CLI_NS, CLI_IF)):
             run(["ip", "link", "set", "dev", dev, "gso_max_size", "1500"], ns=ns)
+
+    def close(self):
+        self.down()
+        shutil.rmtree(self.tmp, ignore_errors=True)
 
     def down(self):
         for p in reversed(self.procs):

@@ -60,7 +60,7 @@ def main():
                 f"a foreign filter survives ours: {net.all_filters('ingress')}")
         c.check("clsact" in net.qdiscs(), "a clsact we did not create stays")
     finally:
-        net.down()
+        net.close()
     return c.done()
 
 

@@ -167,7 +167,7 @@ def main():
         c.check(not net.filters("ingress") and not net.filters("egress"),
                 "no filter left after SIGTERM")
     finally:
-        net.down()
+        net.close()
     return c.done()
 
 
