@@ -1,0 +1,141 @@
+#!/bin/sh
+# ssl_uprobe overhead: nginx (1 worker) serving a 3-byte HTTPS response to `wrk -t1 -c20`
+# keep-alive, side by side in one run:
+#   base       no probes
+#   plugin     ja4probe with ssl_uprobe, default targets (every libssl user, system-wide:
+#              wrk traps too)
+#   targeted   ja4probe with ssl_uprobe, targets: [comm:nginx] (per-process uprobes)
+#   naive      entry+return probes on SSL_read/SSL_write, system-wide, a wakeup per event
+#              (bench/ssl_uprobe_naive)
+# Each mode runs ROUNDS times interleaved with the others; medians are printed: requests/s,
+# its ratio to base, CPU us per request of the nginx worker (utime+stime from /proc/PID/stat
+# over wrk's request count), us added per request, events and losses.
+#
+# usage: bench/ssl_uprobe_bench.sh BUILD_DIR [SECONDS] [ROUNDS]     (root)
+set -eu
+BUILD=$(cd "${1:?usage: $0 BUILD_DIR [SECONDS] [ROUNDS]}" && pwd)
+DUR=${2:-5}
+ROUNDS=${3:-3}
+LIBSSL=$(ldconfig -p | awk '/libssl\.so\.3 .*x86-64/{print $NF; exit}')
+TMP=$(mktemp -d /tmp/sslu-bench.XXXXXX)
+NGINX_PID= ; JP_PID=
+cleanup() {
+	[ -n "$JP_PID" ] && kill "$JP_PID" 2>/dev/null && wait "$JP_PID" 2>/dev/null
+	[ -n "$NGINX_PID" ] && kill "$NGINX_PID" 2>/dev/null && wait "$NGINX_PID" 2>/dev/null
+	rm -rf "$TMP"
+}
+trap cleanup EXIT INT TERM
+
+PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 1 \
+	-subj /CN=localhost 2>/dev/null
+mkdir -p "$TMP/logs"
+cat > "$TMP/nginx.conf" <<EOF
+worker_processes 1;
+daemon off;
+pid $TMP/nginx.pid;
+error_log $TMP/logs/error.log;
+events { worker_connections 1024; }
+http {
+	access_log off;
+	keepalive_requests 100000000;
+	server {
+		listen 127.0.0.1:$PORT ssl;
+		ssl_certificate $TMP/cert.pem;
+		ssl_certificate_key $TMP/key.pem;
+		location / { return 200 "ok\n"; }
+	}
+}
+EOF
+nginx -p "$TMP" -c "$TMP/nginx.conf" &
+NGINX_PID=$!
+for _ in $(seq 50); do curl -sk -o /dev/null "https://127.0.0.1:$PORT/" && break; sleep 0.1; done
+WORKER=$(pgrep -P "$NGINX_PID" | head -1)
+
+cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
+
+# one wrk run: prints "requests rps cpu_us_per_request"
+measure() {
+	c0=$(cpu_ticks "$WORKER")
+	wrk -t1 -c20 -d"${DUR}s" "https://127.0.0.1:$PORT/" > "$TMP/wrk.out"
+	c1=$(cpu_ticks "$WORKER")
+	awk -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" '
+		/requests in/ { req = $1 } /Requests\/sec/ { rps = $2 }
+		END { printf "%d %.0f %.2f\n", req, rps, (c1 - c0) * 1e6 / hz / req }' "$TMP/wrk.out"
+}
+
+start_ja4probe() {	# $1: extra plugin config lines
+	cat > "$TMP/ja4probe.yaml" <<EOF
+log_level: warning
+stats_interval: 1
+outputs:
+  - type: json
+    path: "$TMP/events.json"
+plugins:
+  ssl_uprobe:
+    enabled: true
+$1
+EOF
+	rm -f "$TMP/events.json"
+	"$BUILD/core/ja4probe" -c "$TMP/ja4probe.yaml" --plugin-dir "$BUILD/plugins" \
+		2> "$TMP/ja4probe.log" &
+	JP_PID=$!
+	for _ in $(seq 100); do grep -q '"event_type":"stats"' "$TMP/events.json" 2>/dev/null && break
+		sleep 0.1; done
+}
+
+# events captured and lost, from the output and the last stats event, after a stats interval
+stop_ja4probe() {
+	sleep 1.5
+	kill "$JP_PID"; wait "$JP_PID" || true; JP_PID=
+	python3 - "$TMP/events.json" <<'PY'
+import json, sys
+n = 0; last = {}
+for line in open(sys.argv[1]):
+    e = json.loads(line)
+    if e["event_type"] == "http_request": n += 1
+    elif e["event_type"] == "stats": last = e["stats"]["plugins"].get("ssl_uprobe", last)
+lost = last.get("lost", 0) + sum(v for k, v in last.items() if k.startswith("http_") and k != "http_responses_unmatched")
+print(n, lost)
+PY
+}
+
+run_mode() {	# $1 mode; prints "requests rps cpu events lost"
+	case $1 in
+	base) echo "$(measure) - -" ;;
+	plugin) start_ja4probe ""; m=$(measure); echo "$m $(stop_ja4probe)" ;;
+	targeted) start_ja4probe "    targets: [comm:nginx]"; m=$(measure); echo "$m $(stop_ja4probe)" ;;
+	naive)
+		"$BUILD/bench/ssl_uprobe_naive" "$LIBSSL" > "$TMP/naive.out" 2>&1 &
+		JP_PID=$!
+		for _ in $(seq 50); do grep -q ready "$TMP/naive.out" && break; sleep 0.1; done
+		m=$(measure)
+		kill "$JP_PID"; wait "$JP_PID" || true; JP_PID=
+		echo "$m $(sed -n 's/naive events=\([0-9]*\) lost=\([0-9]*\)/\1 \2/p' "$TMP/naive.out")" ;;
+	esac
+}
+
+MODES="base plugin targeted naive"
+for r in $(seq "$ROUNDS"); do
+	for m in $MODES; do
+		echo "$m $(run_mode "$m")" >> "$TMP/results"
+		tail -1 "$TMP/results" | sed "s/^/round $r: /" >&2
+	done
+done
+
+echo "nginx 1 worker, HTTPS 3-byte body, wrk -t1 -c20 -d${DUR}s keep-alive; medians of $ROUNDS rounds"
+python3 - "$TMP/results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m, req, rps, cpu, ev, lost = line.split()
+    rows.setdefault(m, []).append((int(req), float(rps), float(cpu), ev, lost))
+med = lambda m, i: statistics.median(r[i] for r in rows[m])
+base_rps, base_cpu = med("base", 1), med("base", 2)
+print(f"{'mode':<9} {'req/s':>8} {'ratio':>6} {'us/req':>7} {'+us/req':>8}  events/requests, lost")
+for m in ["base", "plugin", "targeted", "naive"]:
+    if m not in rows: continue
+    rps, cpu = med(m, 1), med(m, 2)
+    evs = "-" if rows[m][0][3] == "-" else " ".join(f"{r[3]}/{r[0]} lost {r[4]}" for r in rows[m])
+    print(f"{m:<9} {rps:8.0f} {rps / base_rps:6.2f} {cpu:7.2f} {cpu - base_cpu:+8.2f}  {evs}")
+PY

@@ -1,0 +1,360 @@
+#!/usr/bin/env python3
+"""The ssl_uprobe plugin against real TLS servers and clients (root).
+
+usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
+  s_server        openssl s_server -WWW started before ja4probe (default targets: every
+                  libssl user, hooked system-wide); an openssl s_client and a python ssl client
+                  send known bytes, curl one more; with outbound: true the clients' own
+                  requests are reported too, marked outbound
+  nginx           nginx with TLS, targets: [comm:nginx]: three requests on one keep-alive
+                  connection, a head split over two TLS records, curl; an openssl s_server
+                  (outside the targets) is not captured
+  apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
+  apache_event    the same with the event MPM
+  python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
+
+Every request must give exactly one http_request event with "tls": true, its method, path,
+version, host, user agent, the 4-tuple the client saw (its own port) and the JA4H the
+fingerprint library (ja4h_ref) computes on the exact bytes the client sent.
+"""
+import os
+import socket
+import ssl
+import subprocess
+import sys
+import tempfile
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
+import httpd_env  # noqa: E402
+
+CASE, JA4PROBE, PLUGIN_DIR, JA4H_REF = sys.argv[1:5]
+FAILS = []
+CLEANUP = []
+TMP = tempfile.mkdtemp(prefix="ja4probe-sslu-%d-" % os.getpid())
+
+
+def check(cond, msg):
+    if not cond:
+        FAILS.append(msg)
+        print("FAIL:", msg)
+    return cond
+
+
+def make_cert():
+    cert, key = os.path.join(TMP, "cert.pem"), os.path.join(TMP, "key.pem")
+    subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout", key,
+                    "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
+                   check=True, capture_output=True)
+    os.chmod(key, 0o644)	# apache and nginx workers run as www-data / nobody
+    os.chmod(TMP, 0o755)
+    return cert, key
+
+
+CERT, KEY = make_cert()
+
+
+def head(path, host, extra=b""):
+    return (b"GET %s HTTP/1.1\r\nHost: %s\r\nUser-Agent: sslu-test/1\r\nAccept: */*\r\n"
+            b"Accept-Language: en\r\n%s\r\n" % (path.encode(), host.encode(), extra))
+
+
+class Sent:
+    """One request a client sent: what its event must show."""
+
+    def __init__(self, lport, path, raw, pid=None):
+        self.lport, self.path, self.raw, self.pid = lport, path, raw, pid
+
+
+def read_response(s):
+    """one whole response: its head, then Content-Length bytes of body"""
+    s.settimeout(10)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(65536)
+        if not chunk:
+            return data
+        data += chunk
+    hd, body = data.split(b"\r\n\r\n", 1)
+    length = 0
+    for line in hd.split(b"\r\n")[1:]:
+        name, _, value = line.partition(b":")
+        if name.strip().lower() == b"content-length":
+            length = int(value)
+    while len(body) < length:
+        chunk = s.recv(65536)
+        if not chunk:
+            break
+        body += chunk
+    return hd + b"\r\n\r\n" + body
+
+
+def tls_client(port, heads, split=False):
+    """One TLS connection (python ssl); each head sent as one write (or, split, as two
+    records), its response read before the next. Returns the Sent of each."""
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    raw = socket.create_connection(("127.0.0.1", port))
+    s = ctx.wrap_socket(raw)
+    lport = s.getsockname()[1]
+    out = []
+    for path, h in heads:
+        if split:
+            s.sendall(h[:20])
+            time.sleep(0.2)
+            s.sendall(h[20:])
+        else:
+            s.sendall(h)
+        resp = read_response(s)
+        check(resp.startswith(b"HTTP/1."), "no response to %s: %r" % (path, resp[:60]))
+        out.append(Sent(lport, path, h))
+    s.close()
+    return out
+
+
+def s_client(port, h):
+    """openssl s_client sends the head; its pid and port are the client's side of the event."""
+    p = subprocess.Popen(["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:%d" % port],
+                         stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
+    time.sleep(0.5)
+    lport = None
+    ss = subprocess.run(["ss", "-Htnp", "state", "established", "dport", "= :%d" % port],
+                        capture_output=True, text=True).stdout
+    for line in ss.splitlines():
+        if "pid=%d," % p.pid in line:
+            lport = int(line.split()[2].rsplit(":", 1)[1])
+    p.stdin.write(h)
+    p.stdin.flush()
+    time.sleep(0.5)
+    p.stdin.close()
+    try:
+        p.wait(5)
+    except subprocess.TimeoutExpired:
+        p.kill()
+        p.wait()
+    check(lport is not None, "s_client's port not found: %s" % ss)
+    return Sent(lport, h.split(b" ")[1].decode(), h, p.pid)
+
+
+def curl(port, path):
+    r = subprocess.run(["curl", "-sk", "-o", "/dev/null", "-w", "%{local_port}",
+                        "https://127.0.0.1:%d%s" % (port, path)], capture_output=True, text=True)
+    check(r.returncode == 0, "curl %s failed: %s" % (path, r.stderr))
+    return int(r.stdout or 0)
+
+
+def ja4h_of(raw):
+    out = subprocess.run([JA4H_REF], input=raw, capture_output=True, check=True).stdout
+    return out.decode().strip().split("=", 1)[1]
+
+
+def requests_of(events):
+    return [e for e in events if e.get("event_type") == "http_request"]
+
+
+def check_sent(events, sent, server_pid=None, server_port=None):
+    """exactly one inbound event per request, with everything the client knows of it"""
+    for s in sent:
+        mine = [e for e in requests_of(events) if e.get("src_port") == s.lport and
+                e["http"].get("path") == s.path and not e["http"].get("outbound")]
+        if not check(len(mine) == 1, "%d events for %s from port %d, want 1"
+                     % (len(mine), s.path, s.lport)):
+            continue
+        e, h = mine[0], mine[0]["http"]
+        check(h.get("tls") is True, "event without tls: true: %s" % e)
+        check(h.get("method") == "GET" and h.get("version") == "HTTP/1.1",
+              "request line: %s" % h)
+        check(h.get("user_agent") == "sslu-test/1", "user agent: %s" % h)
+        check(h.get("host", "").startswith("127.0.0.1") or h.get("host") == "sslu.test",
+              "host: %s" % h)
+        want = ja4h_of(s.raw)
+        if want:
+            check(h.get("ja4h") == want, "ja4h %s, want %s (fingerprint library on the bytes "
+                  "sent)" % (h.get("ja4h"), want))
+        check(e.get("src_ip") in ("127.0.0.1", "::ffff:127.0.0.1") and
+              e.get("dest_ip") in ("127.0.0.1", "::ffff:127.0.0.1"), "addresses: %s" % e)
+        if server_port:
+            check(e.get("dest_port") == server_port, "dest_port: %s" % e)
+        if server_pid:
+            check(e["process"]["pid"] in server_pid, "process %s, want one of %s"
+                  % (e.get("process"), server_pid))
+        check(bool(e["process"].get("exe")), "process without exe: %s" % e.get("process"))
+
+
+def check_curl(events, lport, path):
+    mine = [e for e in requests_of(events) if e.get("src_port") == lport and
+            not e["http"].get("outbound")]
+    if check(len(mine) == 1, "%d events for curl from port %d" % (len(mine), lport)):
+        check(mine[0]["http"].get("path") == path and
+              mine[0]["http"].get("user_agent", "").startswith("curl/"),
+              "curl event: %s" % mine[0])
+
+
+def check_no_loss(events):
+    stats = httpd_env.last_stats(events, "ssl_uprobe")
+    if check(stats is not None, "no stats event of ssl_uprobe"):
+        for k in ("lost", "http_heads_truncated", "http_parse_errors", "http_streams_evicted"):
+            check(stats.get(k, 0) == 0, "counter %s = %s" % (k, stats.get(k)))
+
+
+def start(cmd, **kw):
+    p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                         start_new_session=True, **kw)
+    CLEANUP.append(lambda: (p.poll() is None and p.kill(), p.wait()))
+    return p
+
+
+def s_server(port):
+    with open(os.path.join(TMP, "index.html"), "w") as f:
+        f.write("ok\n")
+    p = start(["openssl", "s_server", "-accept", str(port), "-cert", CERT, "-key", KEY, "-WWW",
+               "-quiet"], cwd=TMP)
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 10), "s_server did not start")
+    return p
+
+
+def probe(extra=""):
+    p = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, "ssl_uprobe", extra)
+    CLEANUP.append(p.cleanup)
+    return p.start()
+
+
+def settle():
+    time.sleep(1.5)	# the ring buffer is drained on a timer; a stats event follows
+
+
+def case_s_server():
+    port = httpd_env.free_port()
+    s_server(port)
+    p = probe("    outbound: true\n")
+    sent = [s_client(port, head("/index.html", "sslu.test"))]
+    sent += tls_client(port, [("/index.html", head("/index.html", "127.0.0.1"))])
+    lport = curl(port, "/index.html")
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_port=port)
+    check_curl(events, lport, "/index.html")
+    # outbound: s_client's own write of the request, src = its own socket
+    out = [e for e in requests_of(events) if e["http"].get("outbound")]
+    mine = [e for e in out if e["process"]["pid"] == sent[0].pid]
+    if check(len(mine) == 1, "%d outbound events of s_client, want 1: %s" % (len(mine), out)):
+        check(mine[0].get("src_port") == sent[0].lport and mine[0].get("dest_port") == port,
+              "outbound 4-tuple: %s" % mine[0])
+        check(mine[0]["http"].get("ja4h") == ja4h_of(sent[0].raw) or not ja4h_of(sent[0].raw),
+              "outbound ja4h: %s" % mine[0])
+    check_no_loss(events)
+
+
+class TlsServer(httpd_env.Server):
+    """httpd_env's nginx/apache config with TLS on its port."""
+
+    def _nginx_conf(self, workers):
+        conf = super()._nginx_conf(workers)
+        return conf.replace("listen 127.0.0.1:%d;" % self.port,
+                            "listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n"
+                            "    ssl_certificate_key %s;" % (self.port, CERT, KEY)) \
+                   .replace("    listen [::1]:%d;\n" % self.port, "")
+
+    def _apache_conf(self, workers):
+        mods = "/usr/lib/apache2/modules"
+        return super()._apache_conf(workers).replace("Listen [::1]:%d\n" % self.port, "") + f"""
+LoadModule socache_shmcb_module {mods}/mod_socache_shmcb.so
+LoadModule ssl_module {mods}/mod_ssl.so
+SSLSessionCache shmcb:{self.dir}/ssl_scache(512000)
+SSLEngine on
+SSLCertificateFile {CERT}
+SSLCertificateKeyFile {KEY}
+"""
+
+
+def serve(kind, mpm="prefork"):
+    srv = TlsServer(kind, mpm=mpm, workers=1)
+    CLEANUP.append(srv.stop)
+    return srv.start()
+
+
+def case_nginx():
+    srv = serve("nginx")
+    other = httpd_env.free_port()
+    s_server(other)
+    p = probe("    targets: [comm:nginx]\n")
+    pids = srv.workers()
+    heads = [("/a%d" % i, head("/a%d" % i, "127.0.0.1", b"Cookie: k=v%d\r\n" % i))
+             for i in range(3)]
+    sent = tls_client(srv.port, heads)
+    sent += tls_client(srv.port, [("/split", head("/split", "127.0.0.1"))], split=True)
+    lport = curl(srv.port, "/curl")
+    tls_client(other, [("/index.html", head("/index.html", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid=pids, server_port=srv.port)
+    check_curl(events, lport, "/curl")
+    foreign = [e for e in requests_of(events) if e.get("dest_port") == other]
+    check(not foreign, "a process outside the targets was captured: %s" % foreign)
+    check_no_loss(events)
+
+
+def case_apache(mpm):
+    srv = serve("apache", mpm)
+    p = probe()
+    heads = [("/index.html", head("/index.html", "127.0.0.1")),
+             ("/b", head("/b", "127.0.0.1", b"Cookie: x=1\r\n"))]
+    sent = tls_client(srv.port, heads)
+    lport = curl(srv.port, "/index.html")
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid=srv.workers(), server_port=srv.port)
+    check_curl(events, lport, "/index.html")
+    check_no_loss(events)
+
+
+PY_SERVER = r"""
+import http.server, ssl, sys
+class H(http.server.BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    def do_GET(self):
+        self.send_response(200); self.send_header("Content-Length", "3"); self.end_headers()
+        self.wfile.write(b"ok\n")
+    def log_message(self, *a): pass
+srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+srv.socket = ctx.wrap_socket(srv.socket, server_side=True)
+srv.serve_forever()
+"""
+
+
+def case_python_later():
+    p = probe("    targets: [exe:/usr/bin/python3]\n")
+    port = httpd_env.free_port()
+    srv = start(["/usr/bin/python3", "-c", PY_SERVER, str(port), CERT, KEY])
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    heads = [("/p%d" % i, head("/p%d" % i, "127.0.0.1")) for i in range(2)]
+    sent = tls_client(port, heads)
+    lport = curl(port, "/later")
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    check_curl(events, lport, "/later")
+    check_no_loss(events)
+
+
+CASES = {
+    "s_server": case_s_server,
+    "nginx": case_nginx,
+    "apache_prefork": lambda: case_apache("prefork"),
+    "apache_event": lambda: case_apache("event"),
+    "python_later": case_python_later,
+}
+
+try:
+    CASES[CASE]()
+finally:
+    for f in reversed(CLEANUP):
+        try:
+            f()
+        except Exception as e:  # noqa: BLE001 (cleanup goes on)
+            print("cleanup:", e)
+    subprocess.run(["rm", "-rf", TMP])
+print("%s: %s" % (CASE, "FAILED (%d)" % len(FAILS) if FAILS else "ok"))
+sys.exit(1 if FAILS else 0)
