@@ -3,8 +3,11 @@
  * Shared BPF half of "which processes, which accepted connections", included by a plugin's
  * <name>.bpf.c (nginx, apache, ssl_uprobe). It defines:
  *
- *   ct_procs   tgid -> 1: the processes the plugin watches. Userspace fills it from /proc at
- *              start (plugins/common/proc_filter.c); the programs below keep it current:
+ *   ct_procs   a bitmap by tgid (64 pids a word) of the processes the plugin watches: an array
+ *              lookup the verifier inlines, so an unwatched process costs a few ns, not a hash
+ *              lookup; userspace sizes it from kernel.pid_max and sets bits through mmap with
+ *              the same atomic ops. It fills it from /proc at start
+ *              (plugins/common/proc_filter.c); the programs below keep it current:
  *              a fork of a watched process is watched, an exec is watched when the new image
  *              matches (comm in ct_comms, exe inode in ct_exes, or exec path in ct_paths) and
  *              dropped otherwise, an exiting process is dropped. So reloads, binary upgrades,
@@ -15,7 +18,7 @@
  *              caller and gives both ends, IPv4 and IPv6. Deleted at close().
  *   ct_stats   per-CPU counters, enum ct_stat.
  *
- * Cost for an unwatched process: one hash lookup (ct_proc_watched) in each syscall program.
+ * Cost for an unwatched process: one inlined array lookup (ct_proc_watched) per program.
  * A plugin that does not want a program turns its autoload off before load.
  */
 #ifndef JA4PROBE_CONN_TRACK_BPF_H
@@ -36,10 +39,11 @@
 #endif
 
 struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, CT_MAX_PROCS);
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(map_flags, BPF_F_MMAPABLE);
+	__uint(max_entries, CT_PROC_WORDS_MAX);	/* userspace: (kernel.pid_max + 63) / 64 */
 	__type(key, __u32);
-	__type(value, __u8);
+	__type(value, __u64);
 } ct_procs SEC(".maps");
 
 struct {
@@ -85,17 +89,37 @@ static __always_inline void ct_count(__u32 stat)
 		*v += 1;
 }
 
-static __always_inline bool ct_proc_watched(__u32 tgid)
+static __always_inline __u64 *ct_proc_word(__u32 tgid)
 {
-	return bpf_map_lookup_elem(&ct_procs, &tgid) != NULL;
+	__u32 word = tgid / 64;
+
+	return bpf_map_lookup_elem(&ct_procs, &word);
 }
 
+static __always_inline bool ct_proc_watched(__u32 tgid)
+{
+	__u64 *w = ct_proc_word(tgid);
+
+	return w && ((*w >> (tgid & 63)) & 1);
+}
+
+/* Atomic: forks and exits of neighbouring pids may change the same word on two CPUs. */
 static __always_inline void ct_proc_watch(__u32 tgid)
 {
-	__u8 one = 1;
+	__u64 *w = ct_proc_word(tgid);
 
-	if (bpf_map_update_elem(&ct_procs, &tgid, &one, BPF_ANY))
+	if (w)
+		__sync_fetch_and_or(w, 1ull << (tgid & 63));
+	else
 		ct_count(CT_STAT_PROCS_FULL);
+}
+
+static __always_inline void ct_proc_unwatch(__u32 tgid)
+{
+	__u64 *w = ct_proc_word(tgid);
+
+	if (w)
+		__sync_fetch_and_and(w, ~(1ull << (tgid & 63)));
 }
 
 static __always_inline struct ct_conn *ct_conn_lookup(__u32 tgid, int fd)
@@ -254,7 +278,7 @@ int ct_exec(struct trace_event_raw_sched_process_exec *ctx)
 	if (ct_exec_matches(ctx))
 		ct_proc_watch(tgid);
 	else if (ct_proc_watched(tgid))
-		bpf_map_delete_elem(&ct_procs, &tgid);
+		ct_proc_unwatch(tgid);
 	return 0;
 }
 
@@ -265,8 +289,8 @@ int ct_exit(void *ctx)
 	__u32 tgid = id >> 32;
 
 	/* the group leader's exit ends the process; other threads leave it watched */
-	if ((__u32)id == tgid)
-		bpf_map_delete_elem(&ct_procs, &tgid);
+	if ((__u32)id == tgid && ct_proc_watched(tgid))
+		ct_proc_unwatch(tgid);
 	return 0;
 }
 

@@ -14,7 +14,7 @@
 #define CT_COMM_LEN 16		/* TASK_COMM_LEN */
 #define CT_PATH_LEN 128		/* exe paths matched by string at exec; longer ones by inode only */
 
-#define CT_MAX_PROCS 16384
+#define CT_PROC_WORDS_MAX 65536	/* ct_procs bitmap words: 4194304 pids (PID_MAX_LIMIT) */
 #define CT_MAX_CONNS 65536
 
 /* One accepted TCP connection, as the server sees it: src is the client (the peer). */
@@ -48,7 +48,7 @@ struct ct_exe_key {
 
 /* Indexes of the per-CPU counter array ct_stats. */
 enum ct_stat {
-	CT_STAT_PROCS_FULL,	/* a process to follow did not fit in ct_procs */
+	CT_STAT_PROCS_FULL,	/* a process to follow has a pid beyond the ct_procs bitmap */
 	CT_STAT_CONNS_FULL,	/* an accepted connection did not fit in ct_conns */
 	CT_STAT_ACCEPT_NOSOCK,	/* accept returned an fd whose socket could not be read */
 	CT_STAT_ACCEPT_OTHER,	/* accepted a socket that is neither IPv4 nor IPv6 (e.g. unix) */

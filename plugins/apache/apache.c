@@ -11,7 +11,7 @@ static const struct httpd_ops apache_ops = {
 };
 
 static const struct jp_config_key apache_keys[] = {
-	HTTPD_CONFIG_KEYS("[apache2, httpd]", "[/usr/sbin/apache2, /usr/sbin/httpd]"),
+	HTTPD_CONFIG_KEYS("[apache2, httpd]", "[/usr/sbin/apache2]"),
 	{ .name = NULL },
 };
 

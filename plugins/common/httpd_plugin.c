@@ -122,6 +122,9 @@ static int httpd_open(struct httpd *h, const struct jp_config *cfg)
 		if (!strncmp(bpf_program__name(prog), "hs_resp_", 8))
 			bpf_program__set_autoload(prog, h->responses);
 	}
+	err = ct_filter_prepare(host, h->obj);
+	if (err)
+		return err;
 	err = bpf_object__load(h->obj);
 	if (err) {
 		httpd_log_err(h, "cannot load the BPF programs of", h->ops->server, err);
@@ -336,7 +339,7 @@ static uint64_t httpd_sum_stats(struct httpd *h, const char *map_name, uint64_t 
 void httpd_collect_stats(void *state)
 {
 	struct httpd *h = state;
-	struct bpf_map *procs;
+	size_t watched;
 	uint64_t lost;
 
 	if (!h->obj)
@@ -349,18 +352,8 @@ void httpd_collect_stats(void *state)
 		*h->lost += lost - h->lost_reported;
 		h->lost_reported = lost;
 	}
-	procs = bpf_object__find_map_by_name(h->obj, "ct_procs");
-	if (procs && h->watched_gauge) {
-		uint32_t key, next, n = 0;
-		const void *prev = NULL;
-
-		while (!bpf_map__get_next_key(procs, prev, &next, sizeof(next))) {
-			key = next;
-			prev = &key;
-			n++;
-		}
-		*h->watched_gauge = n;
-	}
+	if (h->watched_gauge && !ct_filter_count(h->host, h->obj, &watched))
+		*h->watched_gauge = watched;
 }
 
 void httpd_stop(void *state)

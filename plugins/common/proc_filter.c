@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/mount.h>
 #include <sys/stat.h>
 #include <sys/statfs.h>
@@ -154,35 +155,106 @@ static bool ct_pid_matches(const struct ct_match *match, const char *pid)
 	return false;
 }
 
+int ct_filter_prepare(const struct jp_host *host, struct bpf_object *obj)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "ct_procs");
+	unsigned long pid_max = 4194304;	/* PID_MAX_LIMIT on 64-bit */
+	char buf[32];
+	int err;
+
+	if (!map) {
+		host->log(host->ctx, JP_LOG_ERROR, "BPF object %s has no map ct_procs",
+			  bpf_object__name(obj));
+		return -ENOENT;
+	}
+	if (ct_read_small("/proc/sys/kernel/pid_max", buf, sizeof(buf)) > 0)
+		pid_max = strtoul(buf, NULL, 10);
+	if (pid_max == 0 || pid_max > (unsigned long)CT_PROC_WORDS_MAX * 64)
+		pid_max = (unsigned long)CT_PROC_WORDS_MAX * 64;
+	err = bpf_map__set_max_entries(map, (__u32)((pid_max + 63) / 64));
+	if (err)
+		host->log(host->ctx, JP_LOG_ERROR, "cannot size ct_procs for pid_max %lu: %s",
+			  pid_max, strerror(-err));
+	return err;
+}
+
+/* The ct_procs bitmap, mapped; *words gets its length. */
+static uint64_t *ct_procs_map(const struct jp_host *host, struct bpf_object *obj, size_t *words)
+{
+	struct bpf_map *map = bpf_object__find_map_by_name(obj, "ct_procs");
+	size_t len;
+	void *mem;
+
+	if (!map || bpf_map__fd(map) < 0) {
+		host->log(host->ctx, JP_LOG_ERROR, "BPF object %s has no loaded map ct_procs",
+			  bpf_object__name(obj));
+		return NULL;
+	}
+	*words = bpf_map__max_entries(map);
+	len = (*words * sizeof(uint64_t) + 4095) & ~(size_t)4095;
+	mem = mmap(NULL, len, PROT_READ | PROT_WRITE, MAP_SHARED, bpf_map__fd(map), 0);
+	if (mem == MAP_FAILED) {
+		host->log(host->ctx, JP_LOG_ERROR, "cannot map ct_procs: %s", strerror(errno));
+		return NULL;
+	}
+	return mem;
+}
+
+static void ct_procs_unmap(uint64_t *bits, size_t words)
+{
+	munmap(bits, (words * sizeof(uint64_t) + 4095) & ~(size_t)4095);
+}
+
 int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 			const struct ct_match *match, size_t *watched)
 {
-	int procs = ct_map_fd(host, obj, "ct_procs");
+	size_t words;
+	uint64_t *bits = ct_procs_map(host, obj, &words);
 	struct dirent *de;
 	DIR *dir;
 
 	*watched = 0;
-	if (procs < 0)
-		return procs;
+	if (!bits)
+		return -ENOENT;
 	dir = opendir("/proc");
 	if (!dir) {
 		int err = -errno;
 
 		host->log(host->ctx, JP_LOG_ERROR, "cannot open /proc: %s", strerror(-err));
+		ct_procs_unmap(bits, words);
 		return err;
 	}
 	while ((de = readdir(dir))) {
 		char *end;
 		unsigned long pid = strtoul(de->d_name, &end, 10);
 
-		if (*end || pid == 0 || pid > UINT32_MAX || !ct_pid_matches(match, de->d_name))
+		if (*end || pid == 0 || !ct_pid_matches(match, de->d_name))
 			continue;
-		__u32 key = (__u32)pid;
-
-		if (ct_update(host, procs, &key, "process", de->d_name) == 0)
-			(*watched)++;
+		if (pid / 64 >= words) {
+			host->log(host->ctx, JP_LOG_WARN, "process %lu is beyond kernel.pid_max as "
+				  "it was at start: not watched", pid);
+			continue;
+		}
+		/* the same atomic op as the BPF programs that may change this word meanwhile */
+		__atomic_fetch_or(&bits[pid / 64], 1ull << (pid % 64), __ATOMIC_RELAXED);
+		(*watched)++;
 	}
 	closedir(dir);
+	ct_procs_unmap(bits, words);
+	return 0;
+}
+
+int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched)
+{
+	size_t words;
+	uint64_t *bits = ct_procs_map(host, obj, &words);
+
+	*watched = 0;
+	if (!bits)
+		return -ENOENT;
+	for (size_t i = 0; i < words; i++)
+		*watched += (size_t)__builtin_popcountll(__atomic_load_n(&bits[i], __ATOMIC_RELAXED));
+	ct_procs_unmap(bits, words);
 	return 0;
 }
 

@@ -4,9 +4,9 @@
  * watches (ct_comms, ct_exes, ct_paths) and watches the processes already running (ct_procs)
  * by one scan of /proc. After that the BPF programs follow forks, execs and exits themselves.
  *
- * Usage (after bpf_object__load, after attaching the ct_fork/ct_exec/ct_exit programs, so
- * that a process started during the scan is caught by one or the other):
- *   ct_filter_configure(host, obj, &match);  ct_filter_scan_proc(host, obj, &match, &n);
+ * Usage: ct_filter_prepare() before bpf_object__load; then ct_filter_configure(); then, after
+ * attaching the ct_fork/ct_exec/ct_exit programs (so that a process started during the scan
+ * is caught by one or the other), ct_filter_scan_proc().
  */
 #ifndef JA4PROBE_PROC_FILTER_H
 #define JA4PROBE_PROC_FILTER_H
@@ -23,6 +23,9 @@ struct ct_match {
 	size_t n_exes;
 };
 
+/* Size the ct_procs bitmap from kernel.pid_max (before load). */
+int ct_filter_prepare(const struct jp_host *host, struct bpf_object *obj);
+
 /* Load the match lists into the BPF maps. A path that does not exist now still matches by
  * string at exec; a comm longer than 15 bytes is refused. */
 int ct_filter_configure(const struct jp_host *host, struct bpf_object *obj,
@@ -31,6 +34,9 @@ int ct_filter_configure(const struct jp_host *host, struct bpf_object *obj,
 /* Watch every running process that matches; *watched gets their number. */
 int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 			const struct ct_match *match, size_t *watched);
+
+/* How many processes are watched now. */
+int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched);
 
 /* Mount tracefs at /sys/kernel/tracing when it is not there: tracepoint attach needs it. */
 int ct_tracefs_ensure(const struct jp_host *host);
