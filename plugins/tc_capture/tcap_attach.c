@@ -105,7 +105,8 @@ int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
 		sys = if_nameindex();
 		if (!sys) {
 			ret = -errno;
-			TCAP_LOG(host, JP_LOG_ERROR, "interfaces: if_nameindex: %s", strerror(errno));
+			TCAP_LOG(host, JP_LOG_ERROR, "interfaces: if_nameindex: %s",
+				 strerror(errno));
 			goto out;
 		}
 		while (sys[n_sys].if_index)
@@ -122,8 +123,9 @@ int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
 				ret = tcap_iface_add(host, sock, sys[i].if_name, false, ifs, n);
 	} else {
 		for (i = 0; i < n_cfg && !ret; i++)
-			ret = tcap_iface_add(host, sock, host->cfg_list_string(cfg, "interfaces", i),
-					     true, ifs, n);
+			ret = tcap_iface_add(host, sock,
+					     host->cfg_list_string(cfg, "interfaces", i), true,
+					     ifs, n);
 	}
 	if (!ret && !*n) {
 		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: no interface to capture on");
@@ -205,7 +207,8 @@ static int tcap_nl_count(__u16 type, int ifindex, __u32 parent, bool match)
 				ret = nh->nlmsg_len >= NLMSG_LENGTH(sizeof(*e)) ? e->error : -EIO;
 				goto out;
 			}
-			if (nh->nlmsg_type == type - 2 &&	/* RTM_GETx answers with RTM_NEWx */
+			/* RTM_GETx is answered with RTM_NEWx */
+			if (nh->nlmsg_type == type - 2 &&
 			    nh->nlmsg_len >= NLMSG_LENGTH(sizeof(struct tcmsg))) {
 				const struct tcmsg *tc = NLMSG_DATA(nh);
 
@@ -254,9 +257,11 @@ void tcap_sweep_stale(const struct jp_host *host)
 			if (bpf_tc_query(&hook, &q))
 				continue;	/* no clsact, or no filter of ours */
 			if (!tcap_filter_detach((int)sys[i].if_index, points[p]))
-				TCAP_LOG(host, JP_LOG_INFO, "%s: removed a stale %s filter (prog id %u)",
-					 sys[i].if_name, points[p] == BPF_TC_INGRESS ? "ingress" :
-					 "egress", q.prog_id);
+				TCAP_LOG(host, JP_LOG_INFO,
+					 "%s: removed a stale %s filter (prog id %u)",
+					 sys[i].if_name,
+					 points[p] == BPF_TC_INGRESS ? "ingress" : "egress",
+					 q.prog_id);
 		}
 	}
 	if_freenameindex(sys);

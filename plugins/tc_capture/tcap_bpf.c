@@ -98,8 +98,8 @@ static int tcap_fill_maps(const struct jp_host *host, const struct tcap_options 
 		if (bpf_map_update_elem(ignore_fd, &key, &on, BPF_ANY)) {
 			int ret = -errno;
 
-			TCAP_LOG(host, JP_LOG_ERROR, "ignore_src: adding %s: %s", opt->ignore_src[i],
-				 strerror(-ret));
+			TCAP_LOG(host, JP_LOG_ERROR, "ignore_src: adding %s: %s",
+				 opt->ignore_src[i], strerror(-ret));
 			return ret;
 		}
 	}
