@@ -190,8 +190,9 @@ def read_pcap(exe, plugin_dir, pcap, tmp, name):
     out = os.path.join(tmp, name + ".json")
     cfg = os.path.join(tmp, name + ".yaml")
     with open(cfg, "w") as f:
-        f.write(f"outputs:\n  - type: json\n    path: {json.dumps(out)}\nplugins: {{}}\n")
-    r = subprocess.run([exe, "-c", cfg, "--plugin-dir", plugin_dir, "--read-pcap", pcap],
+        f.write(f"log_level: error\nstats_interval: 0\noutputs:\n  - type: json\n"
+                f"    path: {json.dumps(out)}\n")
+    r = subprocess.run([exe, "--read-pcap", pcap, "-c", cfg, "--plugin-dir", plugin_dir],
                        capture_output=True, text=True)
     if r.returncode != 0:
         raise RuntimeError(f"--read-pcap {pcap}: {r.returncode} {r.stderr}")
