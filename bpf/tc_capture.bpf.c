@@ -440,7 +440,8 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 
 	syn_ack = p.tcp_flags & (TCP_SYN | TCP_ACK);
 	if (syn_ack & TCP_SYN) {
-		struct tcap_flow nf = { .state = TCAP_FLOW_NEW, .seq0 = p.seq + 1 };
+		/* TCP Fast Open data rides in the SYN (and its record): look after it */
+		struct tcap_flow nf = { .state = TCAP_FLOW_NEW, .seq0 = p.seq + 1 + p.payload_len };
 		/* a client's SYN comes in, the server's SYN-ACK goes out */
 		if (syn_ack != (dir == TCAP_DIR_INGRESS ? TCP_SYN : TCP_SYN | TCP_ACK))
 			return TC_ACT_OK;
