@@ -6,7 +6,8 @@
  *  - anchors, aliases and tags are rejected (with the key path), not resolved: a config small
  *    enough to read does not need them, and resolving aliases invites billion-laughs files;
  *  - one document per file; duplicate keys are errors (libyaml itself lets them through);
- *  - nesting is limited to CFG_MAX_DEPTH so a hostile file cannot exhaust the stack.
+ *  - nesting is limited to CFG_MAX_DEPTH so a hostile file cannot exhaust the stack (nor
+ *    keep libyaml busy: parsing stops there).
  * Scalars stay text here; their type is decided by the schema of the key they belong to.
  */
 #include <errno.h>
@@ -30,7 +31,7 @@ struct parse {
 	const char *text;	/* for turning a reader error's byte offset into line:col */
 	size_t len;
 	int errors;
-	bool fatal;		/* a syntax error: libyaml cannot go on */
+	bool fatal;		/* parsing stopped (a syntax error, too deep): no tree */
 };
 
 void cfg_verror_at(const char *file, int line, int col, const char *path, const char *fmt,
@@ -237,37 +238,85 @@ static int build(struct parse *p, yaml_event_t *ev, const struct cfg_node *paren
 
 static int append(struct cfg_node *n, struct cfg_node *item, struct cfg_node *key)
 {
-	struct cfg_node **items = realloc(n->items, (n->n + 1) * sizeof(*items));
+	if (n->n == n->cap) {	/* doubling: a long list is not copied once per item */
+		size_t cap = n->cap ? 2 * n->cap : 4;
+		struct cfg_node **items = realloc(n->items, cap * sizeof(*items));
 
-	if (!items)
-		return -ENOMEM;
-	n->items = items;
-	if (n->kind == CFG_NODE_MAPPING) {
-		struct cfg_node **keys = realloc(n->keys, (n->n + 1) * sizeof(*keys));
-
-		if (!keys)
+		if (!items)
 			return -ENOMEM;
-		n->keys = keys;
-		n->keys[n->n] = key;
+		n->items = items;
+		if (n->kind == CFG_NODE_MAPPING) {
+			struct cfg_node **keys = realloc(n->keys, cap * sizeof(*keys));
+
+			if (!keys)
+				return -ENOMEM;
+			n->keys = keys;
+		}
+		n->cap = cap;
 	}
+	if (n->kind == CFG_NODE_MAPPING)
+		n->keys[n->n] = key;
 	n->items[n->n++] = item;
 	return 0;
 }
 
-/* A repeated key is reported and then dropped, so the tree holds each key once. */
-static bool is_duplicate(struct parse *p, const struct cfg_node *map, const struct cfg_node *key)
-{
-	for (size_t i = 0; i < map->n; i++) {
-		const struct cfg_node *k = map->keys[i];
+struct key_ref {
+	const char *text;
+	size_t pos;
+};
 
-		if (strcmp(k->value, key->value) == 0) {
-			p->errors++;
-			cfg_node_error(p->name, key, "duplicate key (first at %d:%d)", k->line,
-				       k->col);
-			return true;
-		}
+static int key_ref_cmp(const void *a, const void *b)
+{
+	const struct key_ref *x = a, *y = b;
+	int c = strcmp(x->text, y->text);
+
+	return c ? c : (x->pos > y->pos) - (x->pos < y->pos);
+}
+
+/*
+ * Reports every repeated key of a mapping, in file order, and drops it so that the tree holds
+ * each key once. Sorting keeps this O(n log n) for a mapping of any size.
+ */
+static int drop_duplicates(struct parse *p, struct cfg_node *map)
+{
+	struct key_ref *refs;
+	size_t *first, kept = 0;
+
+	if (map->n < 2)
+		return 0;
+	refs = malloc(map->n * sizeof(*refs));
+	first = malloc(map->n * sizeof(*first));
+	if (!refs || !first) {
+		free(refs);
+		free(first);
+		return -ENOMEM;
 	}
-	return false;
+	for (size_t i = 0; i < map->n; i++) {
+		refs[i] = (struct key_ref){ map->keys[i]->value, i };
+		first[i] = i;
+	}
+	qsort(refs, map->n, sizeof(*refs), key_ref_cmp);
+	for (size_t i = 1; i < map->n; i++)
+		if (!strcmp(refs[i].text, refs[i - 1].text))
+			first[refs[i].pos] = first[refs[i - 1].pos];
+	for (size_t i = 0; i < map->n; i++) {
+		const struct cfg_node *k = map->keys[first[i]];
+
+		if (first[i] == i) {
+			map->keys[kept] = map->keys[i];
+			map->items[kept++] = map->items[i];
+			continue;
+		}
+		p->errors++;
+		cfg_node_error(p->name, map->keys[i], "duplicate key (first at %d:%d)", k->line,
+			       k->col);
+		cfg_node_free(map->keys[i]);
+		cfg_node_free(map->items[i]);
+	}
+	map->n = kept;
+	free(refs);
+	free(first);
+	return 0;
 }
 
 /* One item of a sequence or one key/value pair of a mapping; *done at the closing event. */
@@ -303,10 +352,6 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 			key = NULL;
 		} else {
 			key->key = key->value;
-			if (is_duplicate(p, n, key)) {
-				cfg_node_free(key);
-				key = NULL;
-			}
 		}
 		err = next_event(p, &ev);
 		if (err) {
@@ -319,7 +364,7 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 	if (!err && (n->kind == CFG_NODE_SEQUENCE || key))
 		err = append(n, value, key);
 	else if (!err)
-		cfg_node_free(value);	/* the value of a rejected or repeated key */
+		cfg_node_free(value);	/* the value of a rejected key */
 	if (err) {
 		cfg_node_free(value);
 		cfg_node_free(key);
@@ -370,14 +415,18 @@ static int build(struct parse *p, yaml_event_t *ev, const struct cfg_node *paren
 		return -EINVAL;
 	}
 	*out = n;
-	if (depth == CFG_MAX_DEPTH) {	/* once: deeper children are past it too */
+	if (depth >= CFG_MAX_DEPTH) {
+		/* stop here: libyaml's scanner slows down with the square of the nesting */
 		p->errors++;
+		p->fatal = true;
 		cfg_node_error(p->name, n, "expected at most %d levels of nesting, found more",
 			       CFG_MAX_DEPTH);
-		/* the children are still consumed (and discarded) so that parsing goes on */
+		return -EINVAL;
 	}
 	while (!err && !done)
 		err = build_child(p, n, depth, &done);
+	if (!err && n->kind == CFG_NODE_MAPPING)
+		err = drop_duplicates(p, n);
 	return err;
 nomem:
 	free(n);

@@ -23,6 +23,7 @@ struct cfg_node {
 	char *value;			/* scalar: the text, NUL-terminated */
 	bool null;			/* scalar: plain "", "~" or "null" (no value written) */
 	size_t n;			/* mapping: pairs; sequence: items */
+	size_t cap;			/* allocated items (and keys) */
 	struct cfg_node **items;	/* mapping: the values; sequence: the items */
 	struct cfg_node **keys;		/* mapping: the key scalars, for their positions */
 };

@@ -8,6 +8,7 @@
  *    on, off are refused: YAML 1.2 reads them as strings, YAML 1.1 as booleans, and a config
  *    should not mean different things to different readers;
  *  - int: decimal with an optional sign, nothing after it, within int64 and within [min, max];
+ *    no leading zero, which YAML 1.1 reads as octal and YAML 1.2 as decimal;
  *  - string: any scalar, checked against the choices when there are some;
  *  - lists: a YAML sequence of scalars, or one scalar read as a one-item list.
  * Defaults are YAML text parsed by the same code, except that a string key's default is taken
@@ -115,7 +116,7 @@ static int read_int(const char *file, const struct jp_config_key *k, const struc
 	/* strtoll alone would take leading blanks, hex with base 0, and stop at garbage */
 	if (*s == '+' || *s == '-')
 		s++;
-	if (*s < '0' || *s > '9' || strspn(s, "0123456789") != strlen(s))
+	if (*s < '0' || *s > '9' || strspn(s, "0123456789") != strlen(s) || (s[0] == '0' && s[1]))
 		return scalar_expected(file, n, what);
 	errno = 0;
 	v = strtoll(n->value, &end, 10);

@@ -6,6 +6,7 @@ every good/*.yaml. Cases marked "# only: unit" need a schema only the unit test 
 
 usage: check_config.py JA4PROBE CASES_DIR TEST_PLUGIN_DIR
 """
+import errno
 import os
 import shutil
 import subprocess
@@ -74,6 +75,13 @@ def main():
         total += 1
         ok += check(exe, plugins, empty, EXIT_CONFIG, [
             empty + ":1:1: top level: expected a mapping of settings, found an empty file"])
+
+        missing = os.path.join(tmp, "missing.yaml")
+        total += 2
+        ok += check(exe, plugins, missing, EXIT_CONFIG, [
+            missing + ": cannot read the config: " + os.strerror(errno.ENOENT)])
+        ok += check(exe, plugins, tmp, EXIT_CONFIG, [
+            tmp + ": expected a regular file of at most 1048576 bytes"])
 
         good = os.path.join(cases, "good")
         for name in sorted(os.listdir(good)):

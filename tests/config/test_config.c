@@ -240,6 +240,51 @@ static void empty_file(void)
 	free(got);
 }
 
+/* Files the daemon cannot even parse: missing, not a file, nested past the limit. */
+static void generated_cases(void)
+{
+	char path[] = "/tmp/ja4probe-test-config-XXXXXX", want[8192], *got = NULL;
+	struct cfg *cfg = NULL;
+	size_t len;
+	FILE *f;
+	int fd = mkstemp(path), err;
+
+	CHECK(fd >= 0 && (f = fdopen(fd, "w")), "mkstemp: %s", strerror(errno));
+	if (fd < 0 || !f)
+		return;
+	/* 100000 levels: without the limit this overflows the stack or keeps libyaml busy */
+	fputs("x: ", f);
+	for (int i = 0; i < 100000; i++)
+		fputc('[', f);
+	for (int i = 0; i < 100000; i++)
+		fputc(']', f);
+	fclose(f);
+	/* the 64th level is the first one refused: the 64th '[' at column 4 + 63 */
+	len = (size_t)snprintf(want, sizeof(want), "%s:1:67: x", path);
+	for (int i = 0; i < 63; i++)
+		len += (size_t)snprintf(want + len, sizeof(want) - len, "[0]");
+	snprintf(want + len, sizeof(want) - len,
+		 ": expected at most 64 levels of nesting, found more\n");
+	err = load_captured(path, &cfg, &got);
+	CHECK(err == -EINVAL && !cfg, "deep nesting: %d", err);
+	CHECK_STR(got, want, "deep nesting");
+	free(got);
+
+	unlink(path);
+	snprintf(want, sizeof(want), "%s: cannot read the config: %s\n", path, strerror(ENOENT));
+	err = load_captured(path, &cfg, &got);
+	CHECK(err == -ENOENT && !cfg, "missing file: %d", err);
+	CHECK_STR(got, want, "missing file");
+	free(got);
+
+	snprintf(want, sizeof(want), "/tmp: expected a regular file of at most %d bytes\n",
+		 1 << 20);
+	err = load_captured("/tmp", &cfg, &got);
+	CHECK(err == -EINVAL && !cfg, "directory: %d", err);
+	CHECK_STR(got, want, "directory");
+	free(got);
+}
+
 static const struct jp_config_key *schema_key(const struct jp_config_key *schema,
 					      const char *name)
 {
@@ -414,11 +459,12 @@ int main(int argc, char **argv)
 	snprintf(dir, sizeof(dir), "%s/bad", argv[1]);
 	n = bad_cases(dir);
 	empty_file();
+	generated_cases();
 	snprintf(dir, sizeof(dir), "%s/good", argv[1]);
 	good_full(dir);
 	good_minimal(dir);
 	good_forms(dir);
 	builtin_default();
-	printf("%d malformed configs, %d failures\n", n + 1, failures);
+	printf("%d malformed configs, %d failures\n", n + 4, failures);
 	return failures ? 1 : 0;
 }
