@@ -360,6 +360,15 @@ def reference_pcaps(testdata):
     return sorted(os.path.basename(p) for p in glob.glob(os.path.join(testdata, "pcap", "*")))
 
 
+def require(testdata):
+    """Exit with meson's skip status when the FoxIO captures or tshark are not there."""
+    import shutil
+    import sys
+    if not os.path.isdir(os.path.join(testdata, "pcap")) or not shutil.which("tshark"):
+        print("skipped: needs %s/pcap and tshark" % testdata)
+        sys.exit(77)
+
+
 class Tally:
     """Counts checks and prints the closing "N passed, M failed" line."""
 

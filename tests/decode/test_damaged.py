@@ -20,8 +20,8 @@ import subprocess
 import sys
 import tempfile
 
-from jp_decode import (Tally, event_fingerprints, read_pcap_records, reference_pcaps,
-                       run_read_pcap, tshark_fields)
+from jp_decode import (event_fingerprints, read_pcap_records, reference_pcaps, require,
+                       run_read_pcap, Tally, tshark_fields)
 
 CUTS_PER_FILE = 40
 SNAPS = (34, 40, 54, 60, 74, 100, 160, 300, 600, 1000)
@@ -149,6 +149,7 @@ def check_flips(t, exe, path, intact, tmp, rng):
 
 def main():
     exe, testdata = sys.argv[1], sys.argv[2]
+    require(testdata)
     t = Tally()
     rng = random.Random(20261122)   # fixed: a failure reproduces
     with tempfile.TemporaryDirectory() as tmp:

@@ -10,8 +10,8 @@ usage: test_reference.py JA4PROBE TESTDATA_DIR"""
 import collections
 import sys
 
-from jp_decode import (EVENT_FIELDS, FIELD_ROLE, PRIMARY, Expectations, Tally, event_fingerprints,
-                       reference_pcaps, run_read_pcap)
+from jp_decode import (EVENT_FIELDS, FIELD_ROLE, PRIMARY, event_fingerprints, Expectations,
+                       reference_pcaps, require, run_read_pcap, Tally)
 
 
 def check_capture(t, exe, testdata, name):
@@ -66,6 +66,7 @@ def check_capture(t, exe, testdata, name):
 
 def main():
     exe, testdata = sys.argv[1], sys.argv[2]
+    require(testdata)
     t = Tally()
     assert set(EVENT_FIELDS) == set(PRIMARY)
     for name in reference_pcaps(testdata):

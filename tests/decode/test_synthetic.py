@@ -13,8 +13,9 @@ import sys
 import tempfile
 
 from jp_decode import (LINKTYPE_ETHERNET, LINKTYPE_LOOP, LINKTYPE_NULL, LINKTYPE_RAW, LINKTYPE_SLL,
-                       LINKTYPE_SLL2, Expectations, Tally, ether, handshake_of, ipv4, ipv6, null,
-                       run_read_pcap, sll, sll2, tcp, tls_records, tshark_fields, write_pcap)
+                       LINKTYPE_SLL2, ether, Expectations, handshake_of, ipv4, ipv6, null, require,
+                       run_read_pcap, sll, sll2, Tally, tcp, tls_records, tshark_fields,
+                       write_pcap)
 
 SYN_OPTS = bytes([2, 4, 0x05, 0xB4, 1, 3, 3, 7, 4, 2])  # MSS 1460, NOP, wscale 7, SACK ok
 
@@ -109,6 +110,7 @@ class Suite:
 
 def main():
     exe, testdata = sys.argv[1], sys.argv[2]
+    require(testdata)
     with tempfile.TemporaryDirectory() as tmp:
         s = Suite(exe, testdata, tmp)
         t = s.t

@@ -7,7 +7,8 @@
  * Link layers (pcap DLT_* values): DLT_EN10MB (Ethernet, 802.1Q / 802.1ad / QinQ tags),
  * DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW / LINKTYPE_IPV4 / LINKTYPE_IPV6, DLT_NULL, DLT_LOOP.
  * Network: IPv4 (with options; fragments are counted and skipped) and IPv6 (extension headers
- * skipped). Transport: TCP.
+ * skipped). Transport: TCP. UDP (QUIC Initial packets would need their keys derived and
+ * the payload decrypted) is not read: counted as not_tcp.
  *
  * Events (see ARCHITECTURE.md), all stamped with the packet's time:
  *   tcp_syn            a SYN without ACK (JA4T); once per flow and ISN
@@ -15,7 +16,8 @@
  *   tls_client_hello   the first ClientHello of the client direction (JA4, JA3)
  *   tls_server_hello   the first ServerHello of the server direction (JA4S, JA3S)
  *   http_request       the first HTTP/1.x request head of the client direction (JA4H); after a
- *                      CONNECT the tunnelled TLS hellos of the same connection are read too
+ *                      CONNECT the tunnel's first bytes are read the same way, and the server
+ *                      direction's hello after the proxy's response head
  * src_ip/src_port are always the sender of the packet that completed the message: the client
  * for tcp_syn, tls_client_hello and http_request, the server for tcp_syn_ack and
  * tls_server_hello.
@@ -26,13 +28,17 @@
  * (counter "reasm_conflicts") rather than fingerprinted from a guess. A flow whose SYN was not
  * captured (it started before the capture) is read only when the first payload seen in a
  * direction begins a TLS handshake record or an HTTP request line; nothing is invented for the
- * bytes that came before.
+ * bytes that came before (a SYN-ACK without its SYN still fixes the client's start exactly:
+ * it acknowledges the client's ISN + 1). A direction is read until its message is complete,
+ * then it stops buffering; later requests of a keep-alive connection are not read.
  *
  * Counters (host->counter()): packets, not_tcp, link_unsupported, truncated_packets,
  * ip_fragments, flows, flows_evicted, flows_expired, reasm_conflicts, reasm_gaps (too many
  * holes), reasm_nomem (buffer_memory or malloc exhausted), midstream_skipped,
  * hello_truncated (limit reached, or the flow ended, before a message was complete),
- * parse_errors (malformed), too_big (valid but beyond the parser's capacities).
+ * parse_errors (malformed), too_big (valid but beyond the parser's capacities), errors (an
+ * event the host or an event helper refused). A RST ends both directions (counted like an
+ * eviction when a message was incomplete); flows otherwise leave by LRU eviction or timeout.
  */
 #ifndef JA4PROBE_FP_DECODE_H
 #define JA4PROBE_FP_DECODE_H
