@@ -2,8 +2,8 @@
 /*
  * BPF half shared by the HTTP server plugins (nginx.bpf.c, apache.bpf.c): the bytes a watched
  * server process reads from a connection it accepted go to userspace as HS_REC_DATA records;
- * closes of such connections as HS_REC_CLOSE; with responses on, the first write after a
- * request as HS_REC_RESP. A plugin's .bpf.c names the read syscalls its server uses with
+ * closes of such connections as HS_REC_CLOSE; with responses on, writes that start a status
+ * line as HS_REC_RESP. A plugin's .bpf.c names the read syscalls its server uses with
  * HS_READ_SYSCALL(); the response programs (hs_resp_*) are loaded only when userspace asks.
  *
  * Records are reserved in the ring buffer in a few size classes (the verifier wants a constant
@@ -191,7 +191,7 @@ reserved:
 			return 0;
 		}
 	}
-	conn->flags |= HS_CONN_DATA | HS_CONN_AWAIT;
+	conn->flags |= HS_CONN_DATA;
 	hs_fill(rec, HS_REC_DATA, &key, conn, n, ret);
 	bpf_ringbuf_submit(rec, hs_wakeup_flag(rsize));
 	return 0;
@@ -205,42 +205,49 @@ reserved:
 		return hs_read_exit(ctx->ret, (kind));                                        \
 	}
 
-/* ---- responses: the first write after a request (status line, latency) ---------------- */
+/* ---- responses: each write that starts a status line ("HTTP/1.1 200 OK") -------------- */
 
+/*
+ * Every write or writev on a connection that carried a request is looked at; one whose
+ * first bytes are "HTTP/" goes to userspace, which pairs responses with requests in order
+ * (pipelining included). sendfile() is not hooked: it carries bodies, never a status line.
+ */
 static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 total)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ct_conn_key key = { .tgid = id >> 32, .fd = fd };
 	struct hs_record *rec;
 	struct ct_conn *conn;
-	__u32 n = 0;
+	char head[5];
+	__u64 n;
 
 	if (!ct_proc_watched(key.tgid))
 		return 0;
 	conn = bpf_map_lookup_elem(&ct_conns, &key);
-	if (!conn || !(conn->flags & HS_CONN_AWAIT))
+	if (!conn || !(conn->flags & HS_CONN_DATA))
 		return 0;
-	conn->flags &= ~HS_CONN_AWAIT;
+	if (iov) {
+		struct iovec v;
+
+		if (bpf_probe_read_user(&v, sizeof(v), (const void *)buf))
+			return 0;
+		buf = (__u64)v.iov_base;
+		total = v.iov_len;
+	}
+	if (total < 12 || bpf_probe_read_user(head, sizeof(head), (const void *)buf) ||
+	    head[0] != 'H' || head[1] != 'T' || head[2] != 'T' || head[3] != 'P' || head[4] != '/')
+		return 0;
 	rec = bpf_ringbuf_reserve(&hs_events, sizeof(*rec) + HS_RESP_BYTES, 0);
 	if (!rec) {
 		hs_count(HS_STAT_RB_FULL);
 		return 0;
 	}
-	if (buf && iov) {
-		struct iovec v;
-
-		if (bpf_probe_read_user(&v, sizeof(v), (const void *)buf)) {
-			buf = 0;
-		} else {
-			buf = (__u64)v.iov_base;
-			total = v.iov_len;
-		}
-	}
-	if (buf) {
-		n = total < HS_RESP_BYTES ? total : HS_RESP_BYTES;
-		if (bpf_probe_read_user(rec->data, n, (const void *)buf))
-			n = 0;
-	}
+	n = total < HS_RESP_BYTES ? total : HS_RESP_BYTES;
+	barrier_var(n);
+	if (n > HS_RESP_BYTES)
+		n = HS_RESP_BYTES;
+	if (bpf_probe_read_user(rec->data, n, (const void *)buf))
+		n = 0;
 	hs_fill(rec, HS_REC_RESP, &key, conn, n, total);
 	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec) + HS_RESP_BYTES));
 	return 0;
@@ -256,12 +263,6 @@ SEC("tracepoint/syscalls/sys_enter_writev")
 int hs_resp_writev(struct trace_event_raw_sys_enter *ctx)
 {
 	return hs_write_enter((int)ctx->args[0], ctx->args[1], 1, 0);
-}
-
-SEC("tracepoint/syscalls/sys_enter_sendfile64")
-int hs_resp_sendfile(struct trace_event_raw_sys_enter *ctx)
-{
-	return hs_write_enter((int)ctx->args[0], 0, 0, ctx->args[3]);
 }
 
 #endif /* JA4PROBE_HTTP_SYSCALLS_BPF_H */

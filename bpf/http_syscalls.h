@@ -15,12 +15,11 @@
 #define HS_CONN_SEEN 0x1	/* the first bytes were seen (TLS is only checked there) */
 #define HS_CONN_TLS 0x2		/* TLS: every further read is skipped */
 #define HS_CONN_DATA 0x4	/* a data record was sent: userspace holds state to free */
-#define HS_CONN_AWAIT 0x8	/* request bytes read, response not written yet */
 
 enum hs_rec_type {
 	HS_REC_DATA = 1,	/* bytes a read returned on an accepted connection */
 	HS_REC_CLOSE,		/* close() of a connection that sent data */
-	HS_REC_RESP,		/* the first write after a request: the status line */
+	HS_REC_RESP,		/* a write that starts with a status line */
 };
 
 struct hs_record {

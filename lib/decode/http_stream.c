@@ -8,6 +8,7 @@
 #include <ja4probe/http_stream.h>
 
 #define HS_PATH_KEEP 256	/* bytes of the request target kept for http_response */
+#define HS_PENDING_MAX 4	/* requests of one connection waiting for their responses */
 
 enum hs_state {
 	HS_IDLE,	/* the next byte starts a request */
@@ -24,9 +25,13 @@ struct hs_stream {
 	uint8_t *buf;				/* max_head bytes while state == HS_HEAD */
 	uint32_t len;
 	uint64_t body_left;
-	/* the request waiting for its response (cfg.responses) */
-	bool awaiting;
-	uint64_t req_mono_ns;
+	/* requests waiting for their responses, oldest first (cfg.responses) */
+	struct hs_pending *pending;		/* HS_PENDING_MAX, allocated at the first request */
+	uint8_t p_first, p_count;
+};
+
+struct hs_pending {
+	uint64_t mono_ns;
 	char method[16];
 	char path[HS_PATH_KEEP];
 };
@@ -40,7 +45,7 @@ struct http_streams {
 	struct hs_stream *head, *tail;		/* recency list */
 	struct fp_http_request req;		/* parse scratch: too big for the stack */
 	uint64_t *truncated, *parse_errors, *too_big, *not_request, *evicted, *nomem,
-		*unmatched;
+		*unmatched, *missed;
 };
 
 static uint64_t hs_dummy_counter;
@@ -84,6 +89,7 @@ struct http_streams *http_streams_new(const struct jp_host *host,
 	s->evicted = hs_counter(host, "http_streams_evicted");
 	s->nomem = hs_counter(host, "http_nomem");
 	s->unmatched = hs_counter(host, "http_responses_unmatched");
+	s->missed = hs_counter(host, "http_responses_missed");
 	return s;
 }
 
@@ -135,6 +141,7 @@ static void hs_remove(struct http_streams *s, struct hs_stream *st)
 		*pp = st->hnext;
 	hs_list_unlink(s, st);
 	free(st->buf);
+	free(st->pending);
 	free(st);
 	s->count--;
 }
@@ -256,6 +263,31 @@ static int hs_event_common(const struct http_streams *s, struct jp_obj *root,
 	return err;
 }
 
+/* Remember a request for the response that will follow it; the oldest gives way. */
+static void hs_pending_push(struct http_streams *s, struct hs_stream *st, uint64_t mono_ns,
+			    const uint8_t *buf, const struct fp_http_request *r)
+{
+	struct hs_pending *p;
+
+	if (!st->pending) {
+		st->pending = calloc(HS_PENDING_MAX, sizeof(*st->pending));
+		if (!st->pending) {
+			(*s->nomem)++;
+			return;
+		}
+	}
+	if (st->p_count == HS_PENDING_MAX) {
+		(*s->missed)++;
+		st->p_first = (st->p_first + 1) % HS_PENDING_MAX;
+		st->p_count--;
+	}
+	p = &st->pending[(st->p_first + st->p_count) % HS_PENDING_MAX];
+	st->p_count++;
+	p->mono_ns = mono_ns;
+	hs_span_copy(p->method, sizeof(p->method), buf, r->method);
+	hs_span_copy(p->path, sizeof(p->path), buf, r->target);
+}
+
 static int hs_emit_request(struct http_streams *s, struct hs_stream *st,
 			   const struct http_stream_info *info, const uint8_t *buf,
 			   const struct fp_http_request *r)
@@ -265,12 +297,8 @@ static int hs_emit_request(struct http_streams *s, struct hs_stream *st,
 	struct jp_obj *root;
 	int err;
 
-	if (s->cfg.responses) {
-		st->awaiting = true;
-		st->req_mono_ns = info->mono_ns;
-		hs_span_copy(st->method, sizeof(st->method), buf, r->method);
-		hs_span_copy(st->path, sizeof(st->path), buf, r->target);
-	}
+	if (s->cfg.responses)
+		hs_pending_push(s, st, info->mono_ns, buf, r);
 	if (!ev)
 		return -ENOMEM;
 	root = h->event_root(ev);
@@ -451,15 +479,18 @@ int http_stream_response(struct http_streams *s, const struct http_stream_key *k
 	const struct jp_host *h = s->host;
 	struct hs_stream *st = hs_lookup(s, key);
 	struct jp_obj *root, *http;
+	struct hs_pending *p;
 	struct jp_event *ev;
 	char version[16];
 	int status, err;
 
-	if (!st || !st->awaiting) {
+	if (!st || !st->p_count) {
 		(*s->unmatched)++;
 		return 0;
 	}
-	st->awaiting = false;
+	p = &st->pending[st->p_first];
+	st->p_first = (st->p_first + 1) % HS_PENDING_MAX;
+	st->p_count--;
 	status = hs_status(data, len, version, sizeof(version));
 	ev = h->event_new(h->ctx, "http_response", &info->realtime);
 	if (!ev)
@@ -474,11 +505,11 @@ int http_stream_response(struct http_streams *s, const struct http_stream_key *k
 	if (!err && status >= 0)
 		err = h->obj_string(http, "version", version);
 	if (!err)
-		err = h->obj_string(http, "method", st->method);
+		err = h->obj_string(http, "method", p->method);
 	if (!err)
-		err = h->obj_string(http, "path", st->path);
-	if (!err && info->mono_ns >= st->req_mono_ns)
-		err = h->obj_int(http, "latency_us", (int64_t)((info->mono_ns - st->req_mono_ns) / 1000));
+		err = h->obj_string(http, "path", p->path);
+	if (!err && info->mono_ns >= p->mono_ns)
+		err = h->obj_int(http, "latency_us", (int64_t)((info->mono_ns - p->mono_ns) / 1000));
 	if (err) {
 		h->event_discard(ev);
 		return err;

@@ -3,7 +3,8 @@
 
 usage: test_httpd.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   nginx           curl (IPv4, IPv6, keep-alive), a slow client whose head comes in pieces,
-                  pipelined heads, a POST body, TLS bytes (skipped), wrk
+                  pipelined heads, a POST body, TLS bytes (skipped), wrk; with
+                  capture_responses: an http_response (status, latency) per request
   nginx_reload    requests during and after `nginx -s reload`: the new workers' are captured
   apache_prefork  as nginx, plus a graceful restart mid-run, prefork MPM
   apache_event    the same with the event MPM
@@ -194,12 +195,29 @@ def check_events(events, port, sent, workers=None):
     return mine
 
 
+def check_responses(events, port, sent):
+    """With capture_responses: one http_response per request (pipelined ones too, paired in
+    order), status 200 (nginx's return), with the request's method and a latency."""
+    resp = {}
+    for e in events:
+        if e.get("event_type") == "http_response" and e.get("dest_port") == port:
+            resp.setdefault((e["src_port"], e["http"].get("path")), []).append(e)
+    for s in sent:
+        got = resp.get((s.lport, s.path), [])
+        if not check(len(got) == 1, "response to %s from port %d: %d events"
+                     % (s.path, s.lport, len(got))):
+            continue
+        h = got[0]["http"]
+        check(h.get("status") == 200 and h.get("method") == s.method
+              and h.get("latency_us", -1) >= 0, "response to %s: %s" % (s.path, h))
+
+
 def check_stats(events):
     st = httpd_env.last_stats(events, PLUGIN)
     if not check(st is not None, "no stats event for " + PLUGIN):
         return {}
-    for k in ("lost", "bpf_ringbuf_full", "http_streams_evicted",
-              "http_parse_errors", "http_nomem"):
+    for k in ("lost", "bpf_ringbuf_full", "http_streams_evicted", "http_parse_errors",
+              "http_nomem", "http_responses_unmatched", "http_responses_missed"):
         check(st.get(k, 0) == 0, "stats %s = %s" % (k, st.get(k)))
     return st
 
@@ -215,6 +233,8 @@ def run_basic(server, probe):
     time.sleep(0.3)
     events = probe.stop()
     check_events(events, port, sent)
+    if RESPONSES:
+        check_responses(events, port, sent)
     mine = [e for e in events if e.get("event_type") == "http_request"
             and e.get("dest_port") == port]
     check(not [e for e in mine if e["src_port"] == tls_port],
@@ -263,12 +283,14 @@ def run_reload(server, probe):
 
 PLUGIN = "nginx" if CASE.startswith("nginx") else "apache"
 SERVER = PLUGIN
+RESPONSES = CASE == "nginx"
 
 
 def main():
     mpm = CASE.split("_", 1)[1] if PLUGIN == "apache" else "prefork"
     server = httpd_env.Server(PLUGIN, mpm=mpm)
-    probe = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, PLUGIN)
+    probe = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, PLUGIN,
+                            "    capture_responses: true\n" if RESPONSES else "")
     try:
         server.start()
         probe.start()

@@ -11,12 +11,14 @@
  *
  * Events: http_request (fp_event_flow + fp_event_http_request, plus "server" and
  * "process": {pid, tid, comm}); with responses on, http_response ("http": {status, version,
- * method, path, latency_us}) for the first write after a request.
+ * method, path, latency_us}) for each status line written, paired with the requests of the
+ * connection in order (up to 4 waiting at once, pipelining included).
  *
  * Counters (host->counter()): http_heads_truncated (longer than max_head, or cut by a gap),
  * http_parse_errors, http_too_big (beyond the parser's capacities), http_not_request (a read
  * that should start a request does not), http_streams_evicted (more connections than
- * max_streams), http_nomem, http_responses_unmatched.
+ * max_streams), http_nomem, http_responses_unmatched (a status line with no request
+ * waiting), http_responses_missed (more requests waiting than kept).
  */
 #ifndef JA4PROBE_HTTP_STREAM_H
 #define JA4PROBE_HTTP_STREAM_H
@@ -77,7 +79,7 @@ int http_stream_data(struct http_streams *s, const struct http_stream_key *key,
 		     const struct http_stream_info *info, const uint8_t *data, size_t len,
 		     size_t total);
 
-/* The first bytes the server wrote after a request ("HTTP/1.1 200 OK..."); with responses. */
+/* The first bytes of a write that starts a status line ("HTTP/1.1 200 OK..."); with responses. */
 int http_stream_response(struct http_streams *s, const struct http_stream_key *key,
 			 const struct http_stream_info *info, const uint8_t *data, size_t len);
 
