@@ -14,11 +14,11 @@ struct cfg_node;
 
 struct cfg_section {
 	const char *file;		/* for messages */
-	const struct cfg_node *node;	/* the mapping; NULL: the section is absent (defaults only) */
+	const struct cfg_node *node;	/* the mapping; NULL: absent (defaults only) */
 	const char *name;		/* its key path when absent */
 	int line, col;			/* its position when absent */
 	const char *const *extra_keys;	/* allowed here, checked by the caller; NULL-terminated */
-	bool ignore_unknown;		/* a first pass over a mapping whose rest is checked later */
+	bool ignore_unknown;		/* a first pass; the other keys are checked later */
 };
 
 /* 0, or -EINVAL after every error found was reported; -ENOMEM. */

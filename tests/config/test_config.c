@@ -365,7 +365,8 @@ static void good_full(const char *dir)
 		CHECK(cfg_list_int(c, "ports", 2) == 0, "past the end reads 0");
 		CHECK_STR(cfg_get_string(c, "label"), "b", "label");
 		events = schema_key(plugin_descriptor("tp_good")->config_keys, "events");
-		CHECK(events && cfg_get_int(c, "events") == strtoll(events->default_value, NULL, 10),
+		CHECK(events &&
+			      cfg_get_int(c, "events") == strtoll(events->default_value, NULL, 10),
 		      "events defaulted to %" PRId64, cfg_get_int(c, "events"));
 		CHECK(!cfg_is_set(c, "events") && cfg_is_set(c, "ports"), "is_set");
 		cfg_config_free(c);
