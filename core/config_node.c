@@ -221,6 +221,8 @@ static int scalar_from_event(struct parse *p, struct cfg_node *n, const yaml_eve
 	n->value = strndup(v, len);
 	if (!n->value)
 		return -ENOMEM;
+	if (!n->key && n->parent && n->parent->kind == CFG_NODE_MAPPING)
+		n->key = n->value;	/* a key: named by its own text, so its path is "map.key" */
 	n->null = ev->data.scalar.style == YAML_PLAIN_SCALAR_STYLE &&
 		  (!len || !strcmp(v, "~") || !strcmp(v, "null") || !strcmp(v, "Null") ||
 		   !strcmp(v, "NULL"));
@@ -334,8 +336,6 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 		return 0;
 	}
 	if (n->kind == CFG_NODE_MAPPING) {
-		/* a key is built as a child of the mapping named by its own text, so that its path
-		 * reads "map.key" in messages about it */
 		err = build(p, &ev, n, NULL, 0, depth + 1, &key);
 		yaml_event_delete(&ev);
 		if (err)
@@ -350,8 +350,6 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 				     key->kind == CFG_NODE_MAPPING ? "a mapping" : "a list");
 			cfg_node_free(key);
 			key = NULL;
-		} else {
-			key->key = key->value;
 		}
 		err = next_event(p, &ev);
 		if (err) {
