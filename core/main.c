@@ -186,7 +186,7 @@ static int load_plugins(struct daemon *d, const char *dir)
 
 			package_hint(cp->name, hint, sizeof(hint));
 			cfg_report(cfg, cp->line, cp->col,
-				   "plugins: %s: no such plugin in %s (see ja4probe --list-plugins)%s",
+				   "plugins.%s: no such plugin in %s (see ja4probe --list-plugins)%s",
 				   cp->name, dir, hint);
 			return EXIT_CONFIG;
 		}
@@ -202,7 +202,7 @@ static int load_plugins(struct daemon *d, const char *dir)
 			continue;
 		}
 		if (strcmp(p->desc->name, cp->name)) {
-			cfg_report(cfg, cp->line, cp->col, "plugins: %s: the file %s calls itself '%s'",
+			cfg_report(cfg, cp->line, cp->col, "plugins.%s: the file %s calls itself '%s'",
 				   cp->name, p->path, p->desc->name);
 			plugin_close(p);
 			return EXIT_CONFIG;
