@@ -187,6 +187,14 @@ int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
 	return httpd_open(h, cfg);
 }
 
+/* ::ffff:a.b.c.d on a dual-stack listener is an IPv4 client: report it as one. */
+static bool httpd_v4_mapped(const uint8_t *a)
+{
+	static const uint8_t prefix[12] = { 0, 0, 0, 0, 0, 0, 0, 0, 0, 0, 0xff, 0xff };
+
+	return !memcmp(a, prefix, sizeof(prefix));
+}
+
 static int httpd_record(void *ctx, void *data, size_t size)
 {
 	struct httpd *h = ctx;
@@ -213,6 +221,12 @@ static int httpd_record(void *ctx, void *data, size_t size)
 	info.family = rec->tuple.family;
 	info.src_addr = rec->tuple.src_addr;
 	info.dst_addr = rec->tuple.dst_addr;
+	if (info.family == AF_INET6 && httpd_v4_mapped(info.src_addr) &&
+	    httpd_v4_mapped(info.dst_addr)) {
+		info.family = AF_INET;
+		info.src_addr += 12;
+		info.dst_addr += 12;
+	}
 	info.src_port = rec->tuple.src_port;
 	info.dst_port = rec->tuple.dst_port;
 	info.pid = rec->tgid;
