@@ -43,7 +43,17 @@ struct {
 	__type(value, struct sslu_call);
 } calls SEC(".maps");
 
-/* the fd last seen under an SSL*, for calls served from OpenSSL's buffer without a syscall */
+/*
+ * The socket last seen under an SSL*, for calls served from OpenSSL's buffer without a
+ * syscall, with its 4-tuple read once: again only when the fd changes or the SSL* starts a
+ * new handshake (an SSL* freed and reused for another connection always handshakes first).
+ */
+struct sslu_conn {
+	__s32 fd;
+	__u32 pad;
+	struct ct_tuple tuple;
+};
+
 struct sslu_ssl_key {
 	__u64 ssl;
 	__u32 pid;
@@ -54,8 +64,8 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sslu_ssl_key);
-	__type(value, __s32);
-} ssl_fds SEC(".maps");
+	__type(value, struct sslu_conn);
+} ssl_conns SEC(".maps");
 
 /* per-process mode: the processes being traced, so their forks are followed */
 struct {
@@ -184,29 +194,43 @@ int sslu_sys_writev(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx)
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
 
+/* the connection of c->ssl: cached, or read from the socket c->fd (NULL: unknown) */
+static __always_inline struct sslu_conn *call_conn(struct sslu_call *c, struct sslu_ssl_key *key,
+						   struct sslu_conn *fresh)
+{
+	struct sslu_conn *cached = bpf_map_lookup_elem(&ssl_conns, key);
+	struct sock *sk;
+
+	if (c->fd < 0 || (cached && cached->fd == c->fd && c->dir != SSLU_DIR_HANDSHAKE))
+		return cached;
+	fresh->fd = c->fd;
+	sk = ct_fd_sock(c->fd);
+	if (!sk || !ct_sock_tuple(sk, &fresh->tuple))
+		fresh->tuple.family = 0;
+	bpf_map_update_elem(&ssl_conns, key, fresh, BPF_ANY);
+	return fresh;
+}
+
 static __always_inline int call_return(long ret)
 {
 	struct sslu_ssl_key key = {};
+	struct sslu_conn fresh = {}, *conn;
 	struct sslu_scratch *s;
 	struct sslu_call *c;
-	struct sock *sk;
 	__u32 zero = 0, len, copy, size;
 	__u64 n = 0, id;
-	__s32 fd, *cached;
 
 	c = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
 	if (!c || !c->active)
 		return 0;
 	c->active = 0;
+	/* nothing read (EAGAIN: half of nginx's calls); a handshake only names the socket */
+	if (ret <= 0 && c->dir != SSLU_DIR_HANDSHAKE)
+		return 0;
 	id = bpf_get_current_pid_tgid();
 	key.ssl = c->ssl;
 	key.pid = id >> 32;
-	fd = c->fd;
-	cached = bpf_map_lookup_elem(&ssl_fds, &key);
-	if (fd >= 0 && (!cached || *cached != fd))
-		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
-	else if (fd < 0 && cached)
-		fd = *cached;
+	conn = call_conn(c, &key, &fresh);
 	if (ret <= 0 || c->dir == SSLU_DIR_HANDSHAKE)
 		return 0;
 	if (!c->count_ptr)
@@ -235,18 +259,21 @@ static __always_inline int call_return(long ret)
 	s->rec.type = SSLU_REC_DATA;
 	s->rec.pid = id >> 32;
 	s->rec.tid = (__u32)id;
-	s->rec.fd = fd;
 	s->rec.ssl = c->ssl;
 	s->rec.ts_ns = bpf_ktime_get_ns();
 	s->rec.dir = c->dir;
 	s->rec.len = len;
 	s->rec.cap_len = copy;
 	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
-	sk = fd >= 0 ? ct_fd_sock(fd) : NULL;
-	if (!sk || !ct_sock_tuple(sk, &s->rec.tuple)) {
+	if (conn) {
+		s->rec.fd = conn->fd;
+		s->rec.tuple = conn->tuple;
+	} else {
+		s->rec.fd = -1;
 		s->rec.tuple.family = 0;
-		count(SSLU_CNT_NO_FD);
 	}
+	if (!s->rec.tuple.family)
+		count(SSLU_CNT_NO_FD);
 	size = sizeof(s->rec) + copy;
 	if (bpf_ringbuf_output(&rb, s, size, BPF_RB_NO_WAKEUP))
 		count(SSLU_CNT_RB_FULL);
