@@ -4,8 +4,9 @@
 #   - lintian reports no error (its warnings are printed);
 #   - `ja4probe --list-plugins`, with no flag, lists from the packaged plugin directory exactly
 #     the plugins the installed packages contain, each `ok`;
-#   - the packaged config is valid; the unit passes `systemd-analyze verify`; the logrotate
-#     snippet parses; the manual pages are found by man; the SDK builds examples/plugin-hello;
+#   - the packaged config is valid; the unit passes `systemd-analyze verify`; every installed
+#     plugin runs with the unit's capability bounding set alone; the logrotate snippet parses;
+#     the manual pages are found by man; the SDK builds examples/plugin-hello;
 #   - removing one plugin package removes that plugin and leaves the others `ok`, and a config
 #     enabling it fails --check-config (exit 2) naming the package to install.
 # usage: test_debian_packages.sh SOURCE_ROOT
@@ -21,7 +22,9 @@ purge() {
 	pkgs=$(installed)
 	[ -z "$pkgs" ] || dpkg --purge $pkgs >/dev/null
 }
+daemon=
 cleanup() {
+	[ -z "$daemon" ] || kill "$daemon" 2>/dev/null || true
 	purge
 	rm -rf "$tmp"
 }
@@ -89,6 +92,48 @@ if command -v logrotate >/dev/null; then
 		{ cat "$tmp/logrotate.log"; fail "logrotate does not consider the packaged output $log_path"; }
 fi
 man -w 8 ja4probe >/dev/null && man -w 5 ja4probe.yaml >/dev/null || fail "man pages not found by man"
+
+# 4b. the unit's capability bounding set, with the drop-ins the plugin packages add, is enough
+#     for every installed plugin: all of them, required, run under that set alone (tracefs
+#     mounted as systemd's sys-kernel-tracing.mount does), until a stats event shows them
+caps=$(cat "$unit" $(dpkg -L $(installed) | grep '/ja4probe\.service\.d/.*\.conf$') |
+	sed -n 's/^CapabilityBoundingSet=//p' | tr ' ' '\n' | sed -n 's/^CAP_\(.*\)$/+\L\1/p' |
+	sort -u | paste -sd, -)
+[ -n "$caps" ] || fail "no CapabilityBoundingSet in $unit"
+[ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
+{
+	printf 'stats_interval: 1\noutputs:\n  - type: json\n    path: %s\nplugins:\n' "$tmp/caps.json"
+	for p in $(packaged_plugins); do
+		printf '  %s:\n    enabled: true\n    required: true\n' "$p"
+		[ "$p" != tc_capture ] || printf '    interfaces: [lo]\n'
+	done
+} >"$tmp/caps.yaml"
+setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+	/usr/sbin/ja4probe -c "$tmp/caps.yaml" 2>"$tmp/caps.log" &
+daemon=$!
+i=0
+until python3 - "$tmp/caps.json" $(packaged_plugins) 2>/dev/null <<'PY'
+import json, sys
+for line in open(sys.argv[1]):
+    ev = json.loads(line)
+    if ev["event_type"] == "stats" and set(sys.argv[2:]) <= set(ev["stats"]["plugins"]):
+        sys.exit(0)
+sys.exit(1)
+PY
+do
+	i=$((i + 1))
+	kill -0 $daemon 2>/dev/null && [ $i -lt 100 ] || {
+		kill $daemon 2>/dev/null; cat "$tmp/caps.log"
+		fail "the plugins do not all run with the unit's capabilities ($caps)"; }
+	sleep 0.1
+done
+kill -TERM $daemon
+wait $daemon || { cat "$tmp/caps.log"; fail "ja4probe under the unit's capabilities: exit $?"; }
+daemon=
+if grep -Ei 'denied|not permitted|cannot attach|missing privilege' "$tmp/caps.log"; then
+	fail "a probe lacks a capability the unit does not grant ($caps)"
+fi
+echo "ok: every installed plugin runs with the unit's capabilities: $caps"
 
 # 5. the SDK package: the example plugin built against it alone, loaded by the installed daemon
 cp -r /usr/share/doc/ja4probe-dev/examples/plugin-hello "$tmp/hello-src"
