@@ -172,8 +172,10 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 	if (n == 0)
 		return 0;
 
+	/* small classes for the common short heads: ring space is what overload costs */
+	HS_RESERVE_CLASS(rec, n, 128)
 	HS_RESERVE_CLASS(rec, n, 512)
-	HS_RESERVE_CLASS(rec, n, 2048)
+	HS_RESERVE_CLASS(rec, n, 1024)
 	HS_RESERVE_CLASS(rec, n, 4096)
 	HS_RESERVE_CLASS(rec, n, HS_CAPTURE_MAX)
 	return 0;

@@ -212,13 +212,19 @@ def check_responses(events, port, sent):
               and h.get("latency_us", -1) >= 0, "response to %s: %s" % (s.path, h))
 
 
-def check_stats(events):
+def check_stats(events, under_load=False):
+    """Nothing dropped or misread. Under wrk the ring buffer may overflow (counted: lost),
+    and responses whose request was lost (or the reverse) are then unmatched."""
     st = httpd_env.last_stats(events, PLUGIN)
     if not check(st is not None, "no stats event for " + PLUGIN):
         return {}
-    for k in ("lost", "bpf_ringbuf_full", "http_streams_evicted", "http_parse_errors",
-              "http_nomem", "http_responses_unmatched", "http_responses_missed"):
+    keys = ["http_streams_evicted", "http_parse_errors", "http_nomem", "http_not_request"]
+    if not (under_load and st.get("lost", 0)):
+        keys += ["lost", "bpf_ringbuf_full", "http_responses_unmatched", "http_responses_missed"]
+    for k in keys:
         check(st.get(k, 0) == 0, "stats %s = %s" % (k, st.get(k)))
+    check(st.get("lost", 0) == st.get("bpf_ringbuf_full", 0),
+          "lost %s but ring buffer full %s" % (st.get("lost"), st.get("bpf_ringbuf_full")))
     return st
 
 
@@ -240,9 +246,13 @@ def run_basic(server, probe):
     check(not [e for e in mine if e["src_port"] == tls_port],
           "the connection that started with TLS bytes gave an http_request")
     n_wrk = len([e for e in mine if e["http"]["path"] == "/wrk"])
-    # wrk counts completed responses; up to one request per connection may be in flight
-    check(wrk_n <= n_wrk <= wrk_n + 4, "wrk completed %d requests, %d events" % (wrk_n, n_wrk))
-    st = check_stats(events)
+    st = check_stats(events, under_load=True)
+    # wrk counts completed responses; up to one request per connection may be in flight.
+    # On a busy machine the ring buffer may fill: then every request is an event or counted.
+    lost = st.get("lost", 0)
+    check(wrk_n <= n_wrk + lost and n_wrk <= wrk_n + 4,
+          "wrk completed %d requests: %d events, %d counted lost" % (wrk_n, n_wrk, lost))
+    print("wrk: %d requests, %d events, %d lost" % (wrk_n, n_wrk, lost))
     check(st.get("tls_connections_skipped", 0) >= 1, "no TLS connection counted as skipped")
     return len(sent), n_wrk
 
