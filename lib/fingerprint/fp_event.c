@@ -44,21 +44,29 @@ int fp_event_flow(const struct jp_host *h, struct jp_obj *root, int family, cons
 	return err;
 }
 
+/* ALPN values are bytes: anything but printable ASCII is written as \xNN (valid UTF-8 JSON) */
 static void ev_alpn(const struct jp_host *h, struct jp_obj *o, const struct fp_tls_hello *hello,
 		    int *err)
 {
-	char names[FP_TLS_MAX_ALPN][sizeof(hello->alpn[0].value) + 1];
+	char names[FP_TLS_MAX_ALPN][sizeof(hello->alpn[0].value) * 4 + 1];
 	const char *list[FP_TLS_MAX_ALPN];
 	size_t n = hello->n_alpn < FP_TLS_MAX_ALPN ? hello->n_alpn : FP_TLS_MAX_ALPN;
 
-	/* ALPN values are bytes; NUL bytes would cut the string and are left out here */
 	for (size_t i = 0; i < n; i++) {
-		size_t k = 0;
+		struct fp_str s;
 
-		for (size_t j = 0; j < hello->alpn[i].len; j++)
-			if (hello->alpn[i].value[j])
-				names[i][k++] = (char)hello->alpn[i].value[j];
-		names[i][k] = '\0';
+		fp_str_init(&s, names[i], sizeof(names[i]));
+		for (size_t j = 0; j < hello->alpn[i].len; j++) {
+			uint8_t c = hello->alpn[i].value[j];
+
+			if (c >= 0x20 && c < 0x7f && c != '\\') {
+				fp_str_addc(&s, (char)c);
+			} else {
+				fp_str_puts(&s, "\\x");
+				fp_str_addc(&s, fp_hex_digit(c >> 4));
+				fp_str_addc(&s, fp_hex_digit(c));
+			}
+		}
 		list[i] = names[i];
 	}
 	if (n)
@@ -242,10 +250,11 @@ int fp_event_http_request(const struct jp_host *h, struct jp_obj *root, const ui
 #if FP_HAVE_JA4PLUS
 	ev_keep(&err, h->obj_string(o, "ja4h", ja4h.ja4h));
 	/* the raw JA4H carries cookie names and values: a secret unless asked for */
+	/* cookie values are bytes as sent: stored escaped */
 	if (opt->ja4h_raw && ja4h.ja4h_r[0])
-		ev_keep(&err, h->obj_string(o, "ja4h_r", ja4h.ja4h_r));
+		ev_keep(&err, h->obj_string_len(o, "ja4h_r", ja4h.ja4h_r, strlen(ja4h.ja4h_r)));
 	if (opt->ja4h_raw && ja4h.ja4h_ro[0])
-		ev_keep(&err, h->obj_string(o, "ja4h_ro", ja4h.ja4h_ro));
+		ev_keep(&err, h->obj_string_len(o, "ja4h_ro", ja4h.ja4h_ro, strlen(ja4h.ja4h_ro)));
 #endif
 	if (opt->cookie)
 		ev_header(h, o, "cookie", buf, req, "cookie", &err);

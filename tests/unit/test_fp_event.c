@@ -204,6 +204,26 @@ static void test_client_hello(void)
 	       "tls.versions without GREASE");
 }
 
+/* the same hello with the first ALPN value 0xBA 0xAD: escaped, never raw bytes in JSON */
+static void test_binary_alpn(void)
+{
+	static char hex[sizeof(client_hello_hex)];
+	static uint8_t buf[512];
+	static struct fp_tls_hello hello;
+	char *h2;
+	size_t n, consumed;
+
+	memcpy(hex, client_hello_hex, sizeof(hex));
+	h2 = strstr(hex, "026832");	/* the value "h2" with its length */
+	memcpy(h2, "02baad", 6);
+	n = unhex(hex, buf);
+	reset();
+	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse binary alpn hello");
+	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "binary alpn event");
+	expect(field("tls.alpn") && !strcmp(field("tls.alpn"), "\\xba\\xad,http/1.1"),
+	       "binary ALPN escaped");
+}
+
 static void test_server_hello(void)
 {
 	/* ServerHello: TLS 1.2, cipher 0xc02f, extensions renegotiation_info and ALPN h2 */
@@ -295,6 +315,7 @@ int main(void)
 {
 	test_flow();
 	test_client_hello();
+	test_binary_alpn();
 	test_server_hello();
 	test_tcp();
 	test_http();
