@@ -45,7 +45,7 @@ int fp_decode_emit_syn(const struct jp_host *h, const struct timespec *ts, const
 }
 
 int fp_decode_emit_tls(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,
-		       const struct fp_tls_hello *hello)
+		       const struct fp_tls_hello *hello, enum fp_transport transport)
 {
 	struct jp_obj *root;
 	struct jp_event *ev = fp_event_begin(h, hello->client ? "tls_client_hello" :
@@ -53,7 +53,7 @@ int fp_decode_emit_tls(const struct jp_host *h, const struct timespec *ts, const
 
 	if (!ev)
 		return -ENOMEM;
-	return fp_event_end(h, ev, fp_event_tls_hello(h, root, hello, FP_TRANSPORT_TCP));
+	return fp_event_end(h, ev, fp_event_tls_hello(h, root, hello, transport));
 }
 
 int fp_decode_emit_http(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,

@@ -20,7 +20,7 @@ int fp_decode_emit_syn(const struct jp_host *h, const struct timespec *ts, const
 		       const struct fp_tcp_syn *syn);
 /* tls_client_hello or tls_server_hello */
 int fp_decode_emit_tls(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,
-		       const struct fp_tls_hello *hello);
+		       const struct fp_tls_hello *hello, enum fp_transport transport);
 int fp_decode_emit_http(const struct jp_host *h, const struct timespec *ts, const struct fp_pkt *p,
 			const uint8_t *head, const struct fp_http_request *req,
 			const struct fp_http_options *options);

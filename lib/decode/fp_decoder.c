@@ -13,6 +13,7 @@
 #include "fp_decode_event.h"
 #include "fp_flow.h"
 #include "fp_packet.h"
+#include "fp_quic.h"
 #include "fp_reasm.h"
 
 #define FP_TLS_CONTENT_HANDSHAKE 0x16
@@ -21,7 +22,7 @@ struct fp_counters {
 	uint64_t *packets, *not_tcp, *link_unsupported, *truncated_packets, *ip_fragments;
 	uint64_t *flows, *flows_evicted, *flows_expired;
 	uint64_t *reasm_conflicts, *reasm_gaps, *reasm_nomem, *midstream_skipped;
-	uint64_t *hello_truncated, *parse_errors, *too_big, *errors;
+	uint64_t *hello_truncated, *parse_errors, *too_big, *errors, *quic_skipped;
 };
 
 struct fp_decoder {
@@ -35,6 +36,7 @@ struct fp_decoder {
 	struct fp_tls_hello hello;
 	struct fp_http_request req;
 	struct fp_tcp_syn syn;
+	struct fp_quic_initial quic;
 };
 
 /* What the packet being handled brings: the context an event needs. */
@@ -72,6 +74,7 @@ static void fp_counters_init(struct fp_decoder *d)
 	c->parse_errors = fp_counter(d, "parse_errors");
 	c->too_big = fp_counter(d, "too_big");
 	c->errors = fp_counter(d, "errors");	/* an event the host or a builder refused */
+	c->quic_skipped = fp_counter(d, "quic_skipped");
 }
 
 struct fp_decoder *fp_decoder_new(const struct jp_host *host, const struct fp_decoder_config *cfg)
@@ -255,7 +258,8 @@ static enum fp_parse_next fp_dir_parse(struct fp_decoder *d, struct fp_flow *f, 
 			rc = fp_tls_parse_hello(buf, avail, &d->hello, &consumed);
 			if (rc)
 				return fp_parse_failed(d, ds, rc, true, len);
-			fp_count_emit(d, fp_decode_emit_tls(d->host, seg->ts, seg->pkt, &d->hello));
+			fp_count_emit(d, fp_decode_emit_tls(d->host, seg->ts, seg->pkt, &d->hello,
+							    FP_TRANSPORT_TCP));
 			return FP_STOP;
 		}
 
@@ -271,6 +275,20 @@ static enum fp_parse_next fp_dir_parse(struct fp_decoder *d, struct fp_flow *f, 
 	}
 }
 
+/* Place bytes at a stream offset; false when the direction had to stop (counted). */
+static bool fp_dir_place(struct fp_decoder *d, struct fp_dir *ds, uint32_t off,
+			 const uint8_t *data, size_t len)
+{
+	int rc = fp_reasm_add(&ds->reasm, &d->pool, d->cfg.flow_bytes, off, data, len);
+
+	if (!rc)
+		return true;
+	(*(rc == -EILSEQ ? d->c.reasm_conflicts :
+	   rc == -ENOSPC ? d->c.reasm_gaps : d->c.reasm_nomem))++;
+	fp_dir_stop(d, ds);
+	return false;
+}
+
 /* Place a payload in its direction and read what became contiguous. */
 static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32_t seq,
 			const uint8_t *data, size_t len, const struct fp_seg *seg)
@@ -279,7 +297,6 @@ static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32
 	bool in_place = false;
 	uint32_t before;
 	int32_t off;
-	int rc;
 
 	if (ds->state == FP_DIR_DONE)
 		return;
@@ -317,13 +334,8 @@ static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32
 	}
 
 	before = fp_reasm_contig(&ds->reasm);
-	rc = fp_reasm_add(&ds->reasm, &d->pool, d->cfg.flow_bytes, (uint32_t)off, data, len);
-	if (rc) {
-		(*(rc == -EILSEQ ? d->c.reasm_conflicts :
-		   rc == -ENOSPC ? d->c.reasm_gaps : d->c.reasm_nomem))++;
-		fp_dir_stop(d, ds);
+	if (!fp_dir_place(d, ds, (uint32_t)off, data, len))
 		return;
-	}
 	if (!in_place && fp_reasm_contig(&ds->reasm) > before &&
 	    fp_dir_parse(d, f, dir, ds->reasm.buf, fp_reasm_contig(&ds->reasm), seg) == FP_STOP)
 		fp_dir_stop(d, ds);
@@ -382,25 +394,100 @@ static void fp_count_status(struct fp_decoder *d, enum fp_pkt_status st)
 		(*d->c.ip_fragments)++;
 		break;
 	case FP_PKT_TCP:
+	case FP_PKT_UDP:
 		break;
 	}
+}
+
+/*
+ * The packet's flow, made the newest; created when create is set (evicting the oldest when the
+ * table is full). 0 with *out NULL when there is none to create; -ENOMEM (counted).
+ */
+static int fp_flow_get(struct fp_decoder *d, const struct fp_pkt *p, int64_t now_ns, bool create,
+		       struct fp_flow **out, int *dir)
+{
+	struct fp_flow_key key;
+	uint32_t hash = fp_flow_key_of(p, &key, dir);
+	struct fp_flow *f = fp_flow_find(&d->flows, &key, hash);
+
+	if (f) {
+		fp_flow_touch(&d->flows, f);
+	} else if (create) {
+		f = fp_flow_new(d, &key, hash);
+		if (!f) {
+			(*d->c.reasm_nomem)++;
+			*out = NULL;
+			return -ENOMEM;
+		}
+	}
+	if (f)
+		f->last_ns = now_ns;
+	*out = f;
+	return 0;
+}
+
+/*
+ * A UDP datagram: a QUIC v1 client Initial is decrypted and its CRYPTO frames placed by offset
+ * in the sender's direction, until the ClientHello they carry is complete (JA4 with 'q').
+ */
+static int fp_quic_datagram(struct fp_decoder *d, const struct fp_seg *seg, int64_t now_ns)
+{
+	const struct fp_pkt *p = seg->pkt;
+	struct fp_quic_initial *q = &d->quic;
+	struct fp_flow *f;
+	struct fp_dir *ds;
+	uint32_t before;
+	size_t i;
+	int dir, rc;
+
+	if (!fp_quic_is_initial(p->payload, p->payload_len)) {
+		(*d->c.not_tcp)++;
+		return 0;
+	}
+	rc = fp_quic_client_initial(p->payload, p->payload_len, q);
+	if (rc) {		/* a server's Initial, or damaged */
+		(*d->c.quic_skipped)++;
+		return rc == -ENOMEM ? rc : 0;
+	}
+	rc = fp_flow_get(d, p, now_ns, true, &f, &dir);
+	if (!f)
+		return rc;
+	ds = &f->dir[dir];
+	if (ds->state == FP_DIR_DONE)
+		return 0;
+	ds->state = FP_DIR_READING;
+	before = fp_reasm_contig(&ds->reasm);
+	for (i = 0; i < q->n_crypto; i++) {
+		if (q->crypto[i].off >= d->cfg.flow_bytes)
+			break;		/* sorted: the rest lies beyond the limit too */
+		if (!fp_dir_place(d, ds, (uint32_t)q->crypto[i].off, q->crypto[i].data,
+				  q->crypto[i].len))
+			return 0;
+	}
+	if (fp_reasm_contig(&ds->reasm) == before)
+		return 0;
+	rc = fp_tls_parse_handshake(ds->reasm.buf, fp_reasm_contig(&ds->reasm), &d->hello);
+	if (!rc)
+		fp_count_emit(d, fp_decode_emit_tls(d->host, seg->ts, p, &d->hello,
+						    FP_TRANSPORT_QUIC));
+	if (!rc || fp_parse_failed(d, ds, rc, true, fp_reasm_contig(&ds->reasm)) == FP_STOP)
+		fp_dir_stop(d, ds);
+	return 0;
 }
 
 int fp_decoder_packet(struct fp_decoder *d, const struct timespec *ts, int dlt, const uint8_t *pkt,
 		      size_t caplen)
 {
 	struct fp_pkt p;
-	struct fp_flow_key key;
 	struct fp_seg seg = { .ts = ts, .pkt = &p };
 	struct fp_flow *f;
 	enum fp_pkt_status st;
-	uint32_t hash;
-	int dir;
+	int dir, err;
 	int64_t now_ns = (int64_t)ts->tv_sec * 1000000000 + ts->tv_nsec;
 
 	(*d->c.packets)++;
 	st = fp_pkt_decode(dlt, pkt, caplen, &p);
-	if (st != FP_PKT_TCP) {
+	if (st != FP_PKT_TCP && st != FP_PKT_UDP) {
 		fp_count_status(d, st);
 		return st == FP_PKT_LINK_UNSUPPORTED ? -EPROTONOSUPPORT : 0;
 	}
@@ -410,21 +497,13 @@ int fp_decoder_packet(struct fp_decoder *d, const struct timespec *ts, int dlt, 
 		return 0;
 	fp_expire(d, now_ns);
 
-	hash = fp_flow_key_of(&p, &key, &dir);
-	f = fp_flow_find(&d->flows, &key, hash);
-	if (!f) {
-		/* only a SYN or a payload opens a flow: a bare ACK or FIN has nothing to read */
-		if (!(p.flags & FP_TCP_SYN) && !p.payload_len)
-			return 0;
-		f = fp_flow_new(d, &key, hash);
-		if (!f) {
-			(*d->c.reasm_nomem)++;
-			return -ENOMEM;
-		}
-	} else {
-		fp_flow_touch(&d->flows, f);
-	}
-	f->last_ns = now_ns;
+	if (st == FP_PKT_UDP)
+		return fp_quic_datagram(d, &seg, now_ns);
+
+	/* only a SYN or a payload opens a flow: a bare ACK or FIN has nothing to read */
+	err = fp_flow_get(d, &p, now_ns, (p.flags & FP_TCP_SYN) || p.payload_len, &f, &dir);
+	if (!f)
+		return err;
 
 	if (p.flags & FP_TCP_RST) {
 		fp_flow_finish(d, f);

@@ -57,6 +57,7 @@ uint32_t fp_flow_key_of(const struct fp_pkt *p, struct fp_flow_key *key, int *di
 	*dir = c > 0 || (c == 0 && p->sport > p->dport);
 	memset(key, 0, sizeof(*key));
 	key->family = (uint8_t)p->family;
+	key->proto = p->proto;
 	memcpy(key->addr[*dir], p->src, 16);
 	memcpy(key->addr[!*dir], p->dst, 16);
 	key->port[*dir] = p->sport;

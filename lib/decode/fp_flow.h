@@ -18,7 +18,8 @@
 
 struct fp_flow_key {
 	uint8_t family;
-	uint8_t pad[3];		/* zeroed: the key is hashed and compared as bytes */
+	uint8_t proto;		/* TCP or UDP (QUIC) */
+	uint8_t pad[2];		/* zeroed: the key is hashed and compared as bytes */
 	uint16_t port[2];
 	uint8_t addr[2][16];	/* endpoint 0 sorts before endpoint 1 */
 };

@@ -1,7 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * From a captured frame to a TCP segment: link layer, VLAN tags, IPv4 options, IPv6 extension
- * headers, TCP header. Every length comes from the packet and is checked against what was
+ * From a captured frame to a TCP segment or UDP datagram: link layer, VLAN tags, IPv4 options,
+ * IPv6 extension headers, TCP or UDP header. Every length comes from the packet and is checked against what was
  * captured before it is used; a header cut short is reported, never read past.
  */
 #include <string.h>
@@ -39,6 +39,29 @@ static inline uint32_t get32(const uint8_t *p)
 	return (uint32_t)p[0] << 24 | (uint32_t)p[1] << 16 | (uint32_t)p[2] << 8 | p[3];
 }
 
+static enum fp_pkt_status fp_pkt_udp(const uint8_t *p, size_t cap, size_t ip_len,
+				     struct fp_pkt *out)
+{
+	size_t len;
+
+	if (cap < 8 || ip_len < 8)
+		return FP_PKT_TRUNCATED;
+	len = get16(p + 4);
+	if (len < 8 || len > ip_len)
+		return FP_PKT_TRUNCATED;
+	out->proto = 17;
+	out->sport = get16(p);
+	out->dport = get16(p + 2);
+	out->seq = out->ack = 0;
+	out->flags = 0;
+	out->tcp = NULL;
+	out->tcp_hdr_len = 0;
+	out->payload = p + 8;
+	out->payload_len = (cap < len ? cap : len) - 8;
+	out->payload_cut = cap < len;
+	return FP_PKT_UDP;
+}
+
 static enum fp_pkt_status fp_pkt_tcp(const uint8_t *p, size_t cap, size_t ip_len,
 				     struct fp_pkt *out)
 {
@@ -51,6 +74,7 @@ static enum fp_pkt_status fp_pkt_tcp(const uint8_t *p, size_t cap, size_t ip_len
 		return FP_PKT_TRUNCATED;
 	if (hdr > cap)
 		return FP_PKT_TRUNCATED;
+	out->proto = 6;
 	out->tcp = p;
 	out->tcp_hdr_len = hdr;
 	out->sport = get16(p);
@@ -75,7 +99,7 @@ static enum fp_pkt_status fp_pkt_ipv4(const uint8_t *p, size_t cap, struct fp_pk
 	total = get16(p + 2);
 	if (ihl < 20 || ihl > cap || total < ihl)
 		return FP_PKT_TRUNCATED;
-	if (p[9] != 6)
+	if (p[9] != 6 && p[9] != 17)
 		return FP_PKT_NOT_TCP;
 	frag = get16(p + 6);
 	if (frag & 0x3fff)	/* MF or a fragment offset */
@@ -89,7 +113,7 @@ static enum fp_pkt_status fp_pkt_ipv4(const uint8_t *p, size_t cap, struct fp_pk
 	out->df = frag & 0x4000;
 	out->ip_id = get16(p + 4);
 	/* a frame padded past the IP total length (short Ethernet frames) keeps only total */
-	return fp_pkt_tcp(p + ihl, cap - ihl, total - ihl, out);
+	return (p[9] == 6 ? fp_pkt_tcp : fp_pkt_udp)(p + ihl, cap - ihl, total - ihl, out);
 }
 
 static enum fp_pkt_status fp_pkt_ipv6(const uint8_t *p, size_t cap, struct fp_pkt *out)
@@ -108,6 +132,7 @@ static enum fp_pkt_status fp_pkt_ipv6(const uint8_t *p, size_t cap, struct fp_pk
 	for (i = 0; i < FP_MAX_IPV6_EXT; i++) {
 		switch (next) {
 		case 6:
+		case 17:
 			out->family = AF_INET6;
 			memcpy(out->src, p + 8, 16);
 			memcpy(out->dst, p + 24, 16);
@@ -116,7 +141,8 @@ static enum fp_pkt_status fp_pkt_ipv6(const uint8_t *p, size_t cap, struct fp_pk
 			out->ip_id = 0;
 			if (off > plen || off > cap)
 				return FP_PKT_TRUNCATED;
-			return fp_pkt_tcp(p + off, cap - off, plen - off, out);
+			return (next == 6 ? fp_pkt_tcp : fp_pkt_udp)(p + off, cap - off, plen - off,
+								     out);
 		case 0:		/* hop-by-hop */
 		case 43:	/* routing */
 		case 60:	/* destination options */
@@ -141,7 +167,7 @@ static enum fp_pkt_status fp_pkt_ipv6(const uint8_t *p, size_t cap, struct fp_pk
 				return FP_PKT_FRAGMENT;
 			len = 8;
 			break;
-		default:	/* no next header (59), ESP, UDP, ICMPv6 ... */
+		default:	/* no next header (59), ESP, ICMPv6 ... */
 			return FP_PKT_NOT_TCP;
 		}
 		next = p[off];

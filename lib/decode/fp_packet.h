@@ -21,6 +21,7 @@ enum fp_pkt_status {
 	FP_PKT_LINK_UNSUPPORTED,	/* a link type this decoder does not read */
 	FP_PKT_TRUNCATED,		/* headers cut by the snap length or malformed lengths */
 	FP_PKT_FRAGMENT,		/* an IP fragment: not reassembled */
+	FP_PKT_UDP,			/* a UDP datagram: addresses, ports and payload are set */
 };
 
 struct fp_pkt {
@@ -29,6 +30,7 @@ struct fp_pkt {
 	uint8_t ttl;			/* TTL or hop limit */
 	bool df;
 	uint16_t ip_id;
+	uint8_t proto;			/* IPPROTO_TCP or IPPROTO_UDP */
 	const uint8_t *tcp;		/* TCP header with options */
 	size_t tcp_hdr_len;
 	uint16_t sport, dport;

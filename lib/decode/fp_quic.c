@@ -1,0 +1,230 @@
+// SPDX-License-Identifier: BSD-3-Clause
+/* QUIC v1 client Initial decryption: see fp_quic.h. Cryptography from OpenSSL's libcrypto. */
+#include <errno.h>
+#include <stdbool.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <openssl/evp.h>
+#include <openssl/hmac.h>
+
+#include "fp_quic.h"
+
+#define QUIC_V1 0x00000001u
+#define QUIC_TAG_LEN 16
+#define QUIC_SAMPLE_LEN 16
+
+/* RFC 9001 5.2 */
+static const uint8_t quic_v1_salt[20] = {
+	0x38, 0x76, 0x2c, 0xf7, 0xf5, 0x59, 0x34, 0xb3, 0x4d, 0x17,
+	0x9a, 0xe6, 0xa4, 0xc8, 0x0c, 0xad, 0xcc, 0xbb, 0x7f, 0x0a,
+};
+
+struct quic_keys {
+	uint8_t key[16], iv[12], hp[16];
+};
+
+struct quic_rd {
+	const uint8_t *p;
+	size_t len, pos;
+};
+
+static bool rd_varint(struct quic_rd *r, uint64_t *v)
+{
+	size_t n, i;
+
+	if (r->pos >= r->len)
+		return false;
+	n = (size_t)1 << (r->p[r->pos] >> 6);
+	if (n > r->len - r->pos)
+		return false;
+	*v = r->p[r->pos] & 0x3f;
+	for (i = 1; i < n; i++)
+		*v = *v << 8 | r->p[r->pos + i];
+	r->pos += n;
+	return true;
+}
+
+static bool rd_skip(struct quic_rd *r, uint64_t n)
+{
+	if (n > r->len - r->pos)
+		return false;
+	r->pos += (size_t)n;
+	return true;
+}
+
+bool fp_quic_is_initial(const uint8_t *d, size_t len)
+{
+	/* long header, fixed bit, type Initial (0), version 1 */
+	return len >= 7 && (d[0] & 0xf0) == 0xc0 &&
+	       ((uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4]) == QUIC_V1;
+}
+
+/* HKDF-Expand-Label (RFC 8446 7.1) for outputs of at most one SHA-256 block. */
+static int quic_expand_label(const uint8_t secret[32], const char *label, uint8_t *out,
+			     size_t out_len)
+{
+	uint8_t info[2 + 1 + 32 + 1 + 1], block[32];
+	size_t label_len = strlen("tls13 ") + strlen(label), n = 0;
+	unsigned int block_len = sizeof(block);
+
+	info[n++] = 0;
+	info[n++] = (uint8_t)out_len;
+	info[n++] = (uint8_t)label_len;
+	memcpy(info + n, "tls13 ", 6);
+	memcpy(info + n + 6, label, strlen(label));
+	n += label_len;
+	info[n++] = 0;		/* empty context */
+	info[n++] = 1;		/* T(1) */
+	if (!HMAC(EVP_sha256(), secret, 32, info, n, block, &block_len))
+		return -ENOMEM;
+	memcpy(out, block, out_len);
+	return 0;
+}
+
+static int quic_client_keys(const uint8_t *dcid, size_t dcid_len, struct quic_keys *k)
+{
+	uint8_t initial[32], client[32];
+	unsigned int len = sizeof(initial);
+
+	/* HKDF-Extract(salt, DCID) is HMAC(salt, DCID) */
+	if (!HMAC(EVP_sha256(), quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial, &len))
+		return -ENOMEM;
+	if (quic_expand_label(initial, "client in", client, sizeof(client)) ||
+	    quic_expand_label(client, "quic key", k->key, sizeof(k->key)) ||
+	    quic_expand_label(client, "quic iv", k->iv, sizeof(k->iv)) ||
+	    quic_expand_label(client, "quic hp", k->hp, sizeof(k->hp)))
+		return -ENOMEM;
+	return 0;
+}
+
+static int quic_hp_mask(const uint8_t hp[16], const uint8_t *sample, uint8_t mask[16])
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	int n = 0, ok;
+
+	if (!c)
+		return -ENOMEM;
+	ok = EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, hp, NULL) &&
+	     EVP_CIPHER_CTX_set_padding(c, 0) &&
+	     EVP_EncryptUpdate(c, mask, &n, sample, QUIC_SAMPLE_LEN) && n == QUIC_SAMPLE_LEN;
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -EBADMSG;
+}
+
+static int quic_open(const struct quic_keys *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
+		     const uint8_t *ct, size_t ct_len, uint8_t *out)
+{
+	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
+	uint8_t nonce[12];
+	int n = 0, fin = 0, ok, i;
+
+	if (!c)
+		return -ENOMEM;
+	memcpy(nonce, k->iv, sizeof(nonce));
+	for (i = 0; i < 8; i++)
+		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
+	ok = EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce) &&
+	     EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len) &&
+	     EVP_DecryptUpdate(c, out, &n, ct, (int)(ct_len - QUIC_TAG_LEN)) &&
+	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
+				 (void *)(ct + ct_len - QUIC_TAG_LEN)) &&
+	     EVP_DecryptFinal_ex(c, out + n, &fin);
+	EVP_CIPHER_CTX_free(c);
+	return ok ? 0 : -EBADMSG;
+}
+
+static int quic_cmp_crypto(const void *a, const void *b)
+{
+	const struct fp_quic_crypto *x = a, *y = b;
+
+	return x->off < y->off ? -1 : x->off > y->off;
+}
+
+/* The frames of a decrypted Initial payload: CRYPTO kept, PADDING, PING and ACK skipped. */
+static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out)
+{
+	struct quic_rd r = { .p = p, .len = len };
+	uint64_t type, v, n, i, off, flen;
+
+	out->n_crypto = 0;
+	while (r.pos < r.len) {
+		if (!rd_varint(&r, &type))
+			return -EBADMSG;
+		switch (type) {
+		case 0x00:	/* PADDING */
+		case 0x01:	/* PING */
+			break;
+		case 0x02:	/* ACK: largest, delay, range count, first range, ranges */
+		case 0x03:	/* ACK with ECN counts */
+			if (!rd_varint(&r, &v) || !rd_varint(&r, &v) || !rd_varint(&r, &n) ||
+			    !rd_varint(&r, &v))
+				return -EBADMSG;
+			for (i = 0; i < 2 * n + (type == 0x03 ? 3 : 0); i++)
+				if (!rd_varint(&r, &v))
+					return -EBADMSG;
+			break;
+		case 0x06:	/* CRYPTO */
+			if (!rd_varint(&r, &off) || !rd_varint(&r, &flen) || flen > r.len - r.pos)
+				return -EBADMSG;
+			if (out->n_crypto == FP_QUIC_MAX_FRAMES)
+				return -E2BIG;
+			out->crypto[out->n_crypto++] = (struct fp_quic_crypto){
+				.off = off, .data = p + r.pos, .len = (size_t)flen };
+			r.pos += (size_t)flen;
+			break;
+		default:	/* CONNECTION_CLOSE or a frame an Initial may not carry: stop here */
+			r.pos = r.len;
+			break;
+		}
+	}
+	qsort(out->crypto, out->n_crypto, sizeof(out->crypto[0]), quic_cmp_crypto);
+	return 0;
+}
+
+int fp_quic_client_initial(const uint8_t *d, size_t len, struct fp_quic_initial *out)
+{
+	struct quic_rd r = { .p = d, .len = len, .pos = 5 };
+	uint8_t *hdr = out->header, mask[16];
+	uint64_t token_len, plen, pn = 0;
+	const uint8_t *dcid;
+	struct quic_keys k;
+	size_t dcid_len, pn_off, pn_len, i;
+	int err;
+
+	if (!fp_quic_is_initial(d, len))
+		return -EBADMSG;
+	dcid_len = d[r.pos++];
+	if (dcid_len > 20 || !rd_skip(&r, dcid_len))
+		return -EBADMSG;
+	dcid = d + 6;
+	if (r.pos >= len || d[r.pos] > 20 || !rd_skip(&r, 1 + (uint64_t)d[r.pos]))
+		return -EBADMSG;	/* SCID */
+	if (!rd_varint(&r, &token_len) || !rd_skip(&r, token_len) || !rd_varint(&r, &plen))
+		return -EBADMSG;
+	pn_off = r.pos;
+	if (plen > len - pn_off || plen < 4 + QUIC_SAMPLE_LEN)
+		return -EBADMSG;
+	if (plen > sizeof(out->plain) || pn_off + 4 > sizeof(out->header))
+		return -E2BIG;
+
+	err = quic_client_keys(dcid, dcid_len, &k);
+	if (!err)
+		err = quic_hp_mask(k.hp, d + pn_off + 4, mask);
+	if (err)
+		return err;
+	memcpy(hdr, d, pn_off + 4);
+	hdr[0] ^= mask[0] & 0x0f;
+	pn_len = (size_t)(hdr[0] & 3) + 1;
+	for (i = 0; i < pn_len; i++) {
+		hdr[pn_off + i] ^= mask[1 + i];
+		pn = pn << 8 | hdr[pn_off + i];
+	}
+	if (plen < pn_len + QUIC_TAG_LEN)
+		return -EBADMSG;
+	err = quic_open(&k, pn, hdr, pn_off + pn_len, d + pn_off + pn_len, (size_t)plen - pn_len,
+			out->plain);
+	if (err)
+		return err;
+	return quic_frames(out->plain, (size_t)plen - pn_len - QUIC_TAG_LEN, out);
+}

@@ -1,0 +1,45 @@
+/* SPDX-License-Identifier: BSD-3-Clause */
+/*
+ * QUIC version 1 client Initial packets (RFC 9000, RFC 9001) (decode-internal): the keys come
+ * from the packet's own Destination Connection ID, so the CRYPTO frames that carry the TLS
+ * ClientHello can be read by anyone who sees the packet. Server Initials (protected with keys
+ * from the client's original DCID) fail authentication here and are skipped.
+ */
+#ifndef FP_QUIC_H
+#define FP_QUIC_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+/* decode-internal: not exported from the library */
+#pragma GCC visibility push(hidden)
+
+#define FP_QUIC_MAX_PACKET 1600		/* an Initial fits in one datagram of at most this */
+#define FP_QUIC_MAX_FRAMES 64
+
+struct fp_quic_crypto {
+	uint64_t off;
+	const uint8_t *data;		/* into fp_quic_initial.plain */
+	size_t len;
+};
+
+struct fp_quic_initial {
+	uint8_t header[FP_QUIC_MAX_PACKET];	/* unprotected header: the AEAD's associated data */
+	uint8_t plain[FP_QUIC_MAX_PACKET];
+	size_t n_crypto;
+	struct fp_quic_crypto crypto[FP_QUIC_MAX_FRAMES];	/* sorted by offset */
+};
+
+/* Is this datagram's first packet a QUIC v1 long-header Initial? */
+bool fp_quic_is_initial(const uint8_t *dgram, size_t len);
+
+/*
+ * Remove header protection from and decrypt the first packet of the datagram, and list its
+ * CRYPTO frames. 0, or -EBADMSG (malformed, not decryptable with client keys), -E2BIG (more
+ * than FP_QUIC_MAX_PACKET or FP_QUIC_MAX_FRAMES), -ENOMEM.
+ */
+int fp_quic_client_initial(const uint8_t *dgram, size_t len, struct fp_quic_initial *out);
+
+#pragma GCC visibility pop
+
+#endif
