@@ -6,7 +6,8 @@ BUILD="meson ninja-build pkg-config clang llvm bpftool libbpf-dev libelf-dev zli
 RUNTIME="iproute2"
 # the test suite drives real servers, clients and capture tools
 TEST="nginx apache2 rsyslog openssl curl tshark tcpdump wrk iperf3 python3 python3-yaml procps
-      debhelper dpkg-dev fakeroot lintian systemd man-db groff-base logrotate"
+      debhelper dpkg-dev fakeroot lintian systemd man-db groff-base logrotate
+      libclang-rt-14-dev"
 
 want="$BUILD $RUNTIME"
 [ "${1:-}" = "--test" ] && want="$want $TEST"
