@@ -4,7 +4,7 @@
  * them, whole, into one ring buffer:
  *  - ingress: a SYN to a listed port; the first payload segments of a client flow that
  *    begin a TLS handshake record (until the hello is complete) or an HTTP request line
- *    (until the head ends);
+ *    (until the head ends); a QUIC v1 client Initial to a listed UDP port;
  *  - egress: a SYN-ACK from a listed port; the segments carrying the ServerHello.
  * Everything else leaves at once. Parsing and fingerprinting happen in userspace.
  */
@@ -20,6 +20,7 @@
 #define ETH_P_8021Q 0x8100
 #define ETH_P_8021AD 0x88A8
 #define IPPROTO_TCP_NR 6
+#define IPPROTO_UDP_NR 17
 #define IP_MF_OFFSET 0x3fff
 #define TCP_FIN 0x01
 #define TCP_SYN 0x02
@@ -29,6 +30,8 @@
 #define TLS_HS_HEADER_LEN 4
 #define TLS_HS_CLIENT_HELLO 1
 #define TLS_HS_SERVER_HELLO 2
+/* a client's Initial datagram is padded to at least 1200 bytes (RFC 9000 14.1) */
+#define QUIC_MIN_INITIAL 1200
 /* headers we parse in place: Ethernet, 2 VLAN tags, IPv6 + extension headers, TCP */
 #define TCAP_MAX_L4_OFF 512
 #define TCAP_MAX_EXT_HDRS 6
@@ -77,6 +80,7 @@ struct {
 } tcap_flows SEC(".maps");
 
 struct tcap_pkt {
+	__u8 proto;		/* IPPROTO_TCP_NR or IPPROTO_UDP_NR */
 	__u32 l4_off;
 	__u32 payload_off;
 	__u32 payload_len;
@@ -102,7 +106,7 @@ static __always_inline void tcap_map_v4(__u8 *dst, __be32 addr)
 	__builtin_memcpy(dst + 12, &addr, 4);
 }
 
-/* Fills everything but the payload fields; returns 0 for a TCP packet we can read. */
+/* Returns 0 for a TCP segment or a UDP datagram whose headers fit the packet. */
 static __always_inline int tcap_parse_ip(struct __sk_buff *skb, enum tcap_link link,
 					 struct tcap_pkt *p)
 {
@@ -140,8 +144,10 @@ static __always_inline int tcap_parse_ip(struct __sk_buff *skb, enum tcap_link l
 		if ((void *)(ip + 1) > data_end)
 			return -1;
 		tcap_count(TCAP_CNT_IPV4);
-		if (ip->protocol != IPPROTO_TCP_NR || (ip->frag_off & bpf_htons(IP_MF_OFFSET)))
+		if ((ip->protocol != IPPROTO_TCP_NR && ip->protocol != IPPROTO_UDP_NR) ||
+		    (ip->frag_off & bpf_htons(IP_MF_OFFSET)))
 			return -1;
+		p->proto = ip->protocol;
 		ihl = ip->ihl * 4;
 		if (ihl < sizeof(*ip))
 			goto malformed;
@@ -167,23 +173,38 @@ static __always_inline int tcap_parse_ip(struct __sk_buff *skb, enum tcap_link l
 		for (int i = 0; i < TCAP_MAX_EXT_HDRS; i++) {
 			__u8 ext[2];
 
-			if (next == IPPROTO_TCP_NR)
+			if (next == IPPROTO_TCP_NR || next == IPPROTO_UDP_NR)
 				break;
 			if (next != 0 && next != 43 && next != 60 && next != 51)
-				return -1;	/* not TCP, or a fragment: not ours */
+				return -1;	/* not TCP/UDP, or a fragment: not ours */
 			if (bpf_skb_load_bytes(skb, off, ext, sizeof(ext)))
 				goto malformed;
 			next = ext[0];
 			off += next == 51 ? (ext[1] + 2) * 4 : (ext[1] + 1) * 8;
 		}
-		if (next != IPPROTO_TCP_NR)
+		if (next != IPPROTO_TCP_NR && next != IPPROTO_UDP_NR)
 			return -1;
+		p->proto = next;
 	} else {
 		return -1;
 	}
 
-	if (off > TCAP_MAX_L4_OFF)
+	if (off > TCAP_MAX_L4_OFF || ip_end > skb->len)
 		goto malformed;
+	if (p->proto == IPPROTO_UDP_NR) {
+		struct udphdr *uh = data + off;
+
+		if ((void *)(uh + 1) > data_end || off + sizeof(*uh) > ip_end)
+			goto malformed;
+		p->l4_off = off;
+		p->payload_off = off + sizeof(*uh);
+		p->payload_len = ip_end - p->payload_off;
+		p->seq = 0;
+		p->tcp_flags = 0;
+		p->key.sport = bpf_ntohs(uh->source);
+		p->key.dport = bpf_ntohs(uh->dest);
+		return 0;
+	}
 	{
 		struct tcphdr *th = data + off;
 		__u32 doff;
@@ -192,7 +213,7 @@ static __always_inline int tcap_parse_ip(struct __sk_buff *skb, enum tcap_link l
 			goto malformed;
 		tcap_count(TCAP_CNT_TCP);
 		doff = th->doff * 4;
-		if (doff < sizeof(*th) || ip_end > skb->len || off + doff > ip_end)
+		if (doff < sizeof(*th) || off + doff > ip_end)
 			goto malformed;
 		p->l4_off = off;
 		p->payload_off = off + doff;
@@ -423,6 +444,31 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 	}
 }
 
+/*
+ * A client's QUIC v1 Initial (long header, type Initial): copied whole, every one of them
+ * (a ClientHello may span several); only the first datagrams of a connection are Initials.
+ */
+static __always_inline void tcap_quic(struct __sk_buff *skb, struct tcap_pkt *p,
+				      enum tcap_link link)
+{
+	void *data = (void *)(long)skb->data;
+	void *data_end = (void *)(long)skb->data_end;
+	__u32 off = p->payload_off;
+	__u8 b[5];
+
+	if (p->payload_len < QUIC_MIN_INITIAL)
+		return;
+	if (off <= TCAP_MAX_L4_OFF + 8 && data + off + sizeof(b) <= data_end)
+		__builtin_memcpy(b, data + off, sizeof(b));
+	else if (bpf_skb_load_bytes(skb, off, b, sizeof(b)))
+		return;
+	if ((b[0] & 0xf0) != 0xc0 || b[1] || b[2] || b[3] || b[4] != 1)
+		return;
+	tcap_count(TCAP_CNT_QUIC);
+	if (!tcap_src_ignored(p->key.saddr))
+		tcap_submit(skb, TCAP_DIR_INGRESS, link, TCAP_KIND_QUIC);
+}
+
 static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 				       enum tcap_link link)
 {
@@ -438,6 +484,11 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 		return TC_ACT_OK;
 	}
 
+	if (p.proto == IPPROTO_UDP_NR) {
+		if (dir == TCAP_DIR_INGRESS)
+			tcap_quic(skb, &p, link);
+		return TC_ACT_OK;
+	}
 	syn_ack = p.tcp_flags & (TCP_SYN | TCP_ACK);
 	if (syn_ack & TCP_SYN) {
 		/* TCP Fast Open data rides in the SYN (and its record): look after it */

@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * tc_capture plugin: TC programs copy the packets that open TCP connections and carry TLS
- * hellos or HTTP request heads into a ring buffer; every record goes, as a packet, through
- * the shared decoder (the same path as --read-pcap), which emits tcp_syn, tcp_syn_ack,
- * tls_client_hello, tls_server_hello and http_request.
+ * hellos or HTTP request heads, and QUIC client Initials, into a ring buffer; every record
+ * goes, as a packet, through the shared decoder (the same path as --read-pcap), which emits
+ * tcp_syn, tcp_syn_ack, tls_client_hello, tls_server_hello and http_request.
  *
  * open/load (init) -> attach + poll (start) -> detach (stop) -> destroy, libbpf-tools style.
  */
@@ -280,7 +280,8 @@ static const struct jp_config_key tcap_keys[] = {
 	{ .name = "egress", .type = JP_CFG_BOOL, .default_value = "false",
 	  .description = "also capture outgoing SYN-ACKs and ServerHellos (JA4TS, JA4S)" },
 	{ .name = "ports", .type = JP_CFG_INT_LIST, .default_value = "[80, 443, 8080, 8443]",
-	  .description = "TCP service ports: connections to them are read; []: every port",
+	  .description = "service ports (TCP; UDP for QUIC): connections to them are read; "
+			 "[]: every port",
 	  .min = 1, .max = 65535 },
 	{ .name = "ignore_src", .type = JP_CFG_STRING_LIST, .default_value = "[]",
 	  .description = "client addresses or CIDRs (IPv4, IPv6) whose connections are skipped" },
@@ -297,7 +298,8 @@ static const struct jp_config_key tcap_keys[] = {
 JP_PLUGIN_DEFINE(
 	.name = "tc_capture",
 	.version = "0.1.0",
-	.description = "TCP SYN (JA4T), TLS hellos (JA4, JA3, JA4S) and plain HTTP (JA4H) from TC",
+	.description = "TCP SYN (JA4T), TLS and QUIC hellos (JA4, JA3, JA4S), plain HTTP (JA4H) "
+		       "from TC",
 	.config_keys = tcap_keys,
 	.init = tcap_init,
 	.start = tcap_start,
