@@ -5,8 +5,9 @@
 #   - `ja4probe --list-plugins`, with no flag, lists from the packaged plugin directory exactly
 #     the plugins the installed packages contain, each `ok`;
 #   - the packaged config is valid; the unit passes `systemd-analyze verify`; every installed
-#     plugin runs with the unit's capability bounding set alone; the logrotate snippet parses;
-#     the manual pages are found by man; the SDK builds examples/plugin-hello;
+#     plugin runs with the unit's capability bounding set alone; the logrotate snippet moves
+#     the packaged output file and the daemon reopens it; the manual pages are found by man;
+#     the SDK package builds examples/plugin-hello;
 #   - removing one plugin package removes that plugin and leaves the others `ok`, and a config
 #     enabling it fails --check-config (exit 2) naming the package to install.
 # usage: test_debian_packages.sh SOURCE_ROOT
@@ -83,14 +84,9 @@ echo "ok: installed, --list-plugins: $(listed_ok | tr '\n' ' ')"
 unit=$(dpkg -L ja4probe | grep '/systemd/system/ja4probe.service$')
 systemd-analyze verify "$unit" >"$tmp/verify.log" 2>&1 || { cat "$tmp/verify.log"; fail "systemd-analyze verify $unit"; }
 if grep -q 'ja4probe' "$tmp/verify.log"; then cat "$tmp/verify.log"; fail "systemd-analyze warns about $unit"; fi
-if command -v logrotate >/dev/null; then
-	logrotate -d /etc/logrotate.d/ja4probe >"$tmp/logrotate.log" 2>&1 || {
-		cat "$tmp/logrotate.log"; fail "logrotate -d /etc/logrotate.d/ja4probe"; }
-	grep -q 'error' "$tmp/logrotate.log" && { cat "$tmp/logrotate.log"; fail "logrotate errors"; }
-	log_path=$(sed -n 's/^ *path: *\(\/[^ ]*\).*/\1/p' /etc/ja4probe/ja4probe.yaml)
-	grep -q "considering log $(dirname "$log_path")/\*.json" "$tmp/logrotate.log" ||
-		{ cat "$tmp/logrotate.log"; fail "logrotate does not consider the packaged output $log_path"; }
-fi
+logrotate -d /etc/logrotate.d/ja4probe >"$tmp/logrotate.log" 2>&1 || {
+	cat "$tmp/logrotate.log"; fail "logrotate -d /etc/logrotate.d/ja4probe"; }
+if grep -q 'error' "$tmp/logrotate.log"; then cat "$tmp/logrotate.log"; fail "logrotate errors"; fi
 man -w 8 ja4probe >/dev/null && man -w 5 ja4probe.yaml >/dev/null || fail "man pages not found by man"
 
 # 4b. the unit's capability bounding set, with the drop-ins the plugin packages add, is enough
@@ -135,6 +131,37 @@ if grep -Ei 'denied|not permitted|cannot attach|missing privilege' "$tmp/caps.lo
 fi
 echo "ok: every installed plugin runs with the unit's capabilities: $caps"
 
+# 4c. logrotate: the packaged snippet moves the packaged output file away and its postrotate
+#     makes the running daemon reopen it (SIGHUP): the old file keeps what was written, the
+#     new one fills again
+log_path=$(sed -n 's/^ *path: *\(\/[^ ]*\).*/\1/p' /etc/ja4probe/ja4probe.yaml)
+[ -n "$log_path" ] || fail "the packaged config writes no file"
+sed 's/^stats_interval:.*/stats_interval: 1/' /etc/ja4probe/ja4probe.yaml >"$tmp/rotate.yaml"
+printf '    interfaces: [lo]\n' >>"$tmp/rotate.yaml"	# the packaged config ends in tc_capture
+lines() { [ -f "$1" ] && wc -l <"$1" || echo 0; }
+wait_lines() {	# FILE: until it has a line, or fail
+	i=0
+	until [ "$(lines "$1")" -gt 0 ]; do
+		i=$((i + 1)); [ $i -lt 100 ] || { cat "$tmp/rotate.log"; fail "nothing written to $1"; }
+		sleep 0.1
+	done
+}
+/usr/sbin/ja4probe -c "$tmp/rotate.yaml" 2>"$tmp/rotate.log" &
+daemon=$!
+wait_lines "$log_path"
+logrotate -f -s "$tmp/logrotate.state" /etc/logrotate.d/ja4probe >"$tmp/logrotate.log" 2>&1 ||
+	{ cat "$tmp/logrotate.log"; fail "logrotate -f /etc/logrotate.d/ja4probe"; }
+[ "$(lines "$log_path.1")" -gt 0 ] || fail "$log_path.1 after rotation: $(ls -l "$(dirname "$log_path")")"
+wait_lines "$log_path"
+python3 -c 'import json,sys; [json.loads(l) for f in sys.argv[1:] for l in open(f)]' \
+	"$log_path.1" "$log_path" || fail "a rotated or reopened file holds a broken line"
+kill -TERM $daemon
+wait $daemon || { cat "$tmp/rotate.log"; fail "ja4probe with the packaged output: exit $?"; }
+daemon=
+grep -q 'SIGHUP: reopening outputs' "$tmp/rotate.log" ||
+	{ cat "$tmp/rotate.log"; fail "the daemon did not log the reopen"; }
+echo "ok: logrotate moved $log_path ($(lines "$log_path.1") lines) and ja4probe reopened it"
+
 # 5. the SDK package: the example plugin built against it alone, loaded by the installed daemon
 cp -r /usr/share/doc/ja4probe-dev/examples/plugin-hello "$tmp/hello-src"
 meson setup "$tmp/hello-build" "$tmp/hello-src" >"$tmp/hello.log" 2>&1 &&
@@ -171,4 +198,5 @@ echo "ok: after dpkg -r $victim: $(listed_ok | tr '\n' ' ')remain ok; $(cat "$tm
 purge
 [ ! -e /etc/ja4probe/ja4probe.yaml ] || fail "/etc/ja4probe/ja4probe.yaml left after purge"
 [ ! -e /usr/sbin/ja4probe ] || fail "/usr/sbin/ja4probe left after purge"
+[ ! -e /var/log/ja4probe ] || fail "/var/log/ja4probe left after purge"
 echo "ok: debian packages built, checked by lintian, installed, listed, removed and purged"
