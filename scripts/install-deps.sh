@@ -5,7 +5,7 @@ BUILD="meson ninja-build pkg-config clang llvm bpftool libbpf-dev libelf-dev zli
        libyaml-dev libjansson-dev libpcap-dev libssl-dev libcapstone-dev"
 RUNTIME="iproute2"
 # the test suite drives real servers, clients and capture tools
-TEST="nginx apache2 rsyslog openssl curl tshark tcpdump wrk iperf3 python3 python3-yaml procps
+TEST="nginx apache2 rsyslog openssl curl tshark tcpdump wrk iperf3 python3 python3-yaml python3-cryptography procps
       debhelper dpkg-dev fakeroot lintian systemd man-db groff-base logrotate
       libclang-rt-14-dev"
 
