@@ -24,76 +24,17 @@ import shutil
 import subprocess
 import sys
 
+from fp_testlib import Checks, alpn_chars, find, first, fp_tool, ja4plus, raw_hex, tcp_bytes
+
 TOOL, DATA = sys.argv[1], sys.argv[2]
-failures = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
-
-
-def fp_tool(mode, *extra, data=None):
-    out = subprocess.run([TOOL, mode, "-", *extra], input=data, capture_output=True, text=True,
-                         check=True).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
-JA4PLUS = subprocess.run([TOOL, "features"], capture_output=True, text=True,
-                         check=True).stdout.strip() == "ja4plus=1"
+check = Checks()
+JA4PLUS = ja4plus(TOOL)
 
 
 def tshark_packets(pcap):
     out = subprocess.run(["tshark", "-r", pcap, "-T", "json", "-x", "--no-duplicate-keys"],
                          capture_output=True, text=True, check=True).stdout
     return json.loads(out)
-
-
-def find(obj, key):
-    """Every value of key at any depth (lists of values are flattened)."""
-    if isinstance(obj, dict):
-        for k, v in obj.items():
-            if k == key:
-                # a raw value is itself a list: [hex, offset, length, bitmask, type]
-                flat = isinstance(v, list) and not key.endswith("_raw")
-                yield from (v if flat else [v])
-            yield from find(v, key)
-    elif isinstance(obj, list):
-        for v in obj:
-            yield from find(v, key)
-
-
-def raw_hex(v):
-    """tshark -x gives [hex, offset, length, bitmask, type] (or a list of such)."""
-    if isinstance(v, list) and v and isinstance(v[0], list):
-        v = v[0]
-    return v[0]
-
-
-def first(obj, key, default=None):
-    return next(find(obj, key), default)
-
-
-def tcp_bytes(layers):
-    """The TCP data a dissector saw: the reassembled PDU if any, else this segment's."""
-    r = first(layers, "tcp.reassembled.data_raw")
-    if r is None:
-        r = first(layers, "tcp.payload_raw")
-    return raw_hex(r) if r is not None else None
-
-
-def alpn_chars(b):
-    """JA4 spec, written here independently of the library."""
-    if not b:
-        return "00"
-    alnum = lambda c: chr(c).isascii() and chr(c).isalnum()
-    if alnum(b[0]) and alnum(b[-1]):
-        return chr(b[0]) + chr(b[-1])
-    h = b.hex()
-    return h[0] + h[-1]
 
 
 def expected_ja4(name, alpn_first):
@@ -156,10 +97,10 @@ def run_capture(pcap):
             data = quic_crypto(lay)
             check(data is not None, f"{name} frame {frame}: QUIC CRYPTO data has a gap")
             if data:
-                res = fp_tool("handshake", "q", data=data)
+                res = fp_tool(TOOL, "handshake", data, "q")
                 got_ja4 |= {(k, res[k]) for k in ("ja4", "ja4_r", "ja4_o", "ja4_ro")}
         elif "tcp" in lay and ("1" in types or "2" in types):
-            res = fp_tool("tls", data=tcp_bytes(lay))
+            res = fp_tool(TOOL, "tls", tcp_bytes(lay))
             check(res["rc"] == "0", f"{name} frame {frame}: TLS hello rc={res['rc']}")
             if res.get("client") == "1":
                 a = first(lay, "tls.handshake.extensions_alpn_str_raw")
@@ -175,12 +116,12 @@ def run_capture(pcap):
                           f"{name} frame {frame}: {k} {res[k]} != tshark's")
                 mine.update({k: res[k] for k in ("ja4s", "ja4s_r") if k in res})
         if "tcp" in lay and first(lay, "tcp.flags.syn") == "1":
-            res = fp_tool("tcp", data=raw_hex(first(lay, "tcp_raw")))
+            res = fp_tool(TOOL, "tcp", raw_hex(first(lay, "tcp_raw")))
             check(res["rc"] == "0", f"{name} frame {frame}: TCP rc={res['rc']}")
             if "ja4t" in res:
                 mine["ja4ts" if res["ack"] == "1" else "ja4t"] = res["ja4t"]
         if "http" in lay and first(lay, "http.request") is not None:
-            res = fp_tool("http", data=tcp_bytes(lay))
+            res = fp_tool(TOOL, "http", tcp_bytes(lay))
             if res["rc"] == "0":
                 mine.update({k: res[k] for k in ("ja4h", "ja4h_r", "ja4h_ro") if k in res})
         if mine:
@@ -215,10 +156,7 @@ def main():
         return 1
     for pcap in pcaps:
         run_capture(pcap)
-    for f in failures:
-        print("FAIL", f)
-    print(f"{checks - len(failures)} passed, {len(failures)} failed (ja4plus={int(JA4PLUS)})")
-    return 1 if failures else 0
+    return check.finish(f"(ja4plus={int(JA4PLUS)})")
 
 
 sys.exit(main())

@@ -13,46 +13,23 @@ usage: test_fp_synthetic.py FP_TOOL
 """
 import hashlib
 import struct
-import subprocess
 import sys
+
+from fp_testlib import (GREASE, Checks, expect_ja3, expect_ja4, expect_ja4h, expect_ja4t,
+                        fp_lines, fp_tool, ja4plus, prefixes as fp_prefixes, sha12)
 
 TOOL = sys.argv[1]
 EAGAIN, EBADMSG, E2BIG = -11, -74, -7
-failures = []
-checks = 0
-
-
-def check(cond, what):
-    global checks
-    checks += 1
-    if not cond:
-        failures.append(what)
+check = Checks()
+JA4PLUS = ja4plus(TOOL)
 
 
 def tool(mode, data, *extra):
-    out = subprocess.run([TOOL, mode, "-", *extra], input=data.hex(), capture_output=True,
-                         text=True, check=True).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
+    return fp_tool(TOOL, mode, data, *extra)
 
 
 def prefixes(kind, data):
-    out = subprocess.run([TOOL, "prefixes", kind, "-"], input=data.hex(), capture_output=True,
-                         text=True, check=True).stdout
-    return dict(line.split("=", 1) for line in out.splitlines() if "=" in line)
-
-
-JA4PLUS = subprocess.run([TOOL, "features"], capture_output=True, text=True,
-                         check=True).stdout.strip() == "ja4plus=1"
-
-GREASE = [0x0a0a + 0x1010 * i for i in range(16)]
-
-
-def is_grease(v):
-    return v in GREASE
-
-
-def sha12(s):
-    return hashlib.sha256(s.encode()).hexdigest()[:12] if s else "000000000000"
+    return fp_prefixes(TOOL, kind, data)
 
 
 # ---- TLS builders -------------------------------------------------------------------------
@@ -112,45 +89,6 @@ def records(msg, parts=1, version=0x0301):
     for i in range(0, len(msg), step):
         out += u8(22) + u16(version) + vec16(msg[i:i + step])
     return out
-
-
-# ---- the spec, written independently --------------------------------------------------------
-
-VERSION_CODES = {0x0304: "13", 0x0303: "12", 0x0302: "11", 0x0301: "10", 0x0300: "s3",
-                 0x0002: "s2", 0xfeff: "d1", 0xfefd: "d2", 0xfefc: "d3"}
-
-
-def alpn_chars(v):
-    if not v:
-        return "00"
-    ok = lambda c: (0x30 <= c <= 0x39) or (0x41 <= c <= 0x5a) or (0x61 <= c <= 0x7a)
-    if ok(v[0]) and ok(v[-1]):
-        return chr(v[0]) + chr(v[-1])
-    return v.hex()[0] + v.hex()[-1]
-
-
-def expect_ja4(ciphers, ext_types, sigs, versions, legacy, alpn, transport="t"):
-    c = [x for x in ciphers if not is_grease(x)]
-    e = [x for x in ext_types if not is_grease(x)]
-    s = [x for x in sigs if not is_grease(x)]
-    vs = [x for x in versions if not is_grease(x)]
-    ver = VERSION_CODES.get(max(vs) if vs else legacy, "00")
-    a = (f"{transport}{ver}{'d' if 0 in e else 'i'}{min(len(c), 99):02d}{min(len(e), 99):02d}"
-         f"{alpn_chars(alpn[0]) if alpn else '00'}")
-    hexl = lambda xs: ",".join(f"{x:04x}" for x in xs)
-    sig_part = ("_" + hexl(s)) if s else ""
-    sorted_e = sorted(x for x in e if x not in (0, 16))
-    r = f"{a}_{hexl(sorted(c))}_{hexl(sorted_e)}{sig_part}"
-    ro = f"{a}_{hexl(c)}_{hexl(e)}{sig_part}"
-    ja4 = f"{a}_{sha12(hexl(sorted(c)))}_{sha12(hexl(sorted_e) + sig_part) if sorted_e else '000000000000'}"
-    ja4_o = f"{a}_{sha12(hexl(c))}_{sha12(hexl(e) + sig_part) if e else '000000000000'}"
-    return {"ja4": ja4, "ja4_r": r, "ja4_o": ja4_o, "ja4_ro": ro}
-
-
-def expect_ja3(legacy, ciphers, ext_types, groups, ecpf):
-    d = lambda xs: "-".join(str(x) for x in xs if not is_grease(x))
-    full = f"{legacy},{d(ciphers)},{d(ext_types)},{d(groups)},{'-'.join(map(str, ecpf))}"
-    return {"ja3": hashlib.md5(full.encode()).hexdigest(), "ja3_full": full}
 
 
 def ext_type(e):
@@ -280,12 +218,6 @@ def tcp_header(window, options, flags=0x02):
     return struct.pack(">HHIIBBHHH", 40000, 443, 1, 0, off << 4, flags, window, 0, 0) + opts
 
 
-def expect_ja4t(window, kinds, mss, wscale):
-    """As FoxIO's Wireshark plugin prints: "00" for no options, %02d MSS and zero scale."""
-    opts = "-".join(map(str, kinds)) if kinds else "00"
-    return f"{window}_{opts}_{mss or 0:02d}_{wscale if wscale else '00'}"
-
-
 def tcp_cases():
     cases = [
         ("macOS with EOL padding", 65535,
@@ -315,32 +247,6 @@ def tcp_cases():
 
 # ---- HTTP ---------------------------------------------------------------------------------
 
-def expect_ja4h(method, version, headers):
-    """headers: [(name, value)] as sent. Decisions as in README 'Fingerprints'."""
-    names = [n for n, _ in headers if n.lower() not in ("cookie", "referer")
-             and not n.startswith(":")]
-    cookies = []
-    for n, v in headers:
-        if n.lower() == "cookie":
-            cookies += [c.strip() for c in v.split(";") if c.strip()]
-    has_cookie = any(n.lower() == "cookie" for n, _ in headers)
-    has_ref = any(n.lower() == "referer" for n, _ in headers)
-    lang = next((v for n, v in headers if n.lower() == "accept-language"), "")
-    lang = lang.replace("-", "").replace(" ", "").replace(";", ",").lower().split(",")[0]
-    lang = (lang[:4] + "0000")[:4]
-    ver = version.split("/", 1)[1].replace(".", "")
-    ver = (ver + "0")[:2] if len(ver) < 2 else ver[:2]
-    a = (f"{(method.lower() + '00')[:2]}{ver}{'c' if has_cookie else 'n'}"
-         f"{'r' if has_ref else 'n'}{min(len(names), 99):02d}{lang}")
-    cname = lambda c: c.split("=", 1)[0]
-    srt = sorted(cookies, key=lambda c: (cname(c), c))
-    ja4h = (f"{a}_{sha12(','.join(names))}_{sha12(','.join(map(cname, srt)))}_"
-            f"{sha12(','.join(srt))}")
-    r = f"{a}_{','.join(names)}_{','.join(map(cname, srt))}_{','.join(srt)}"
-    ro = f"{a}_{','.join(names)}_{','.join(map(cname, cookies))}_{','.join(cookies)}"
-    return {"ja4h": ja4h, "ja4h_r": r, "ja4h_ro": ro}
-
-
 def http_case(name, raw, method, target, version, headers, eol=b"\r\n"):
     res = tool("http", raw)
     check(res.get("rc") == "0", f"http {name}: rc {res.get('rc')}")
@@ -348,10 +254,7 @@ def http_case(name, raw, method, target, version, headers, eol=b"\r\n"):
         return
     check((res["method"], res["target"], res["version"]) == (method, target, version),
           f"http {name}: request line {res}")
-    got = [tuple(v.split("\t", 1)) for k, v in
-           (l.split("=", 1) for l in subprocess.run(
-               [TOOL, "http", "-"], input=raw.hex(), capture_output=True, text=True,
-               check=True).stdout.splitlines() if "=" in l) if k == "header"]
+    got = [tuple(v.split("\t", 1)) for k, v in fp_lines(TOOL, "http", raw) if k == "header"]
     check(got == headers, f"http {name}: headers {got} != {headers}")
     check(res.get("head_len") == str(raw.index(eol + eol) + 2 * len(eol)),
           f"http {name}: head_len {res.get('head_len')}")
@@ -407,7 +310,4 @@ def http_cases():
 tls_cases()
 tcp_cases()
 http_cases()
-for f in failures:
-    print("FAIL", f)
-print(f"{checks - len(failures)} passed, {len(failures)} failed (ja4plus={int(JA4PLUS)})")
-sys.exit(1 if failures else 0)
+sys.exit(check.finish(f"(ja4plus={int(JA4PLUS)})"))
