@@ -83,9 +83,9 @@ def server_hello(cipher, exts, legacy=0x0303):
     return u8(2) + struct.pack(">I", len(body))[1:] + body
 
 
-def records(msg, parts=1, version=0x0301):
-    """The message cut into 'parts' records of about equal size."""
-    out, step = b"", -(-len(msg) // parts)
+def records(msg, parts=1, version=0x0301, size=None):
+    """The message cut into 'parts' records of about equal size (or records of 'size')."""
+    out, step = b"", size or -(-len(msg) // parts)
     for i in range(0, len(msg), step):
         out += u8(22) + u16(version) + vec16(msg[i:i + step])
     return out
@@ -137,6 +137,19 @@ def tls_cases():
     stream = records(full, 3) + records(b"\x14\x00\x00\x00")
     res = tool("tls", stream)
     check(res.get("consumed") == str(len(records(full, 3))), "three records: consumed")
+    # records of 1, 2, 3, 7 and 100 bytes: every value split across records somewhere
+    for size in (1, 2, 3, 7, 100):
+        res = tool("tls", records(full, size=size))
+        check(res.get("ja4") == tool("tls", records(full)).get("ja4") and
+              res.get("consumed") == str(len(records(full, size=size))),
+              f"records of {size} bytes: {res.get('rc')} {res.get('ja4')}")
+    # a post-quantum-sized hello (1.2 KB key share + padding), over two records
+    big = [e for e in exts[:-1] if ext_type(e) != 0x0033] + [ext(0x0033, vec16(u16(0x11ec) + vec16(bytes(1216)))),
+                       ext(0x0015, bytes(300)), exts[-1]]
+    tls_case("large hello", ciphers, big, sigs, versions, alpn=[b"h2"], groups=groups,
+             ecpf=[0], parts=2)
+    p = prefixes("tls", records(client_hello(ciphers, big), 2))
+    check(p.get("bad") == "0", f"truncated large hello: {p}")
     # every cut of the stream asks for more bytes, in records and as a bare message
     for kind, data in (("tls", records(full, 3)), ("tls", records(full, 1)),
                        ("handshake", full)):
