@@ -211,8 +211,8 @@ size_t fp_http_copy_value(const uint8_t *buf, struct fp_span v, char *out, size_
 		if (buf[i] == '\r' || buf[i] == '\n') {
 			while (n && http_is_ows((uint8_t)out[n - 1]))
 				n--;
-			while (i + 1 < (size_t)v.off + v.len &&
-			       (buf[i + 1] == '\r' || buf[i + 1] == '\n' || http_is_ows(buf[i + 1])))
+			while (i + 1 < (size_t)v.off + v.len && (buf[i + 1] == '\r' ||
+			       buf[i + 1] == '\n' || http_is_ows(buf[i + 1])))
 				i++;
 			out[n++] = ' ';
 			continue;

@@ -254,7 +254,8 @@ static void parse_extension(struct tls_rd *r, unsigned type, size_t end, struct 
 	case EXT_SUPPORTED_VERSIONS:
 		if (empty)
 			break;
-		if (h->client)	/* a list in a ClientHello, the selected version in a ServerHello */
+		/* a list in a ClientHello, the selected version in a ServerHello */
+		if (h->client)
 			rd_u16_list(r, rd_vec(r, 1, end), h->versions, &h->n_versions);
 		else
 			rd_u16_list(r, end, h->versions, &h->n_versions);
@@ -352,7 +353,8 @@ int fp_tls_parse_hello(const uint8_t *stream, size_t len, struct fp_tls_hello *o
 
 	if (err)
 		return err;
-	out->record_version = (uint16_t)(stream[1] << 8 | stream[2]);	/* the first record's */
+	/* the first record's */
+	out->record_version = (uint16_t)(stream[1] << 8 | stream[2]);
 	if (consumed)
 		*consumed = r.pos;
 	return 0;

@@ -59,11 +59,13 @@ for target in tls http tcp; do
 		"$work/corpus-$target" >"$work/$target.log" 2>&1; then
 		tail -60 "$work/$target.log"
 		for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-			[ -e "$a" ] && echo "reproducer $(basename "$a"): $(od -An -tx1 "$a" | tr -d ' \n')"
+			[ -e "$a" ] || continue
+			echo "reproducer $(basename "$a"): $(od -An -tx1 "$a" | tr -d ' \n')"
 		done
 		status=1
 	else
-		grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' "$work/$target.log" || true
+		grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' \
+			"$work/$target.log" || true
 	fi
 done
 exit $status

@@ -122,7 +122,8 @@ def expect_ja4(ciphers, ext_types, sigs, versions, legacy, alpn, transport="t"):
     sorted_e = sorted(x for x in e if x not in (0, 16))
     r = f"{a}_{hexl(sorted(c))}_{hexl(sorted_e)}{sig_part}"
     ro = f"{a}_{hexl(c)}_{hexl(e)}{sig_part}"
-    ja4 = f"{a}_{sha12(hexl(sorted(c)))}_{sha12(hexl(sorted_e) + sig_part) if sorted_e else '000000000000'}"
+    ext_hash = sha12(hexl(sorted_e) + sig_part) if sorted_e else "000000000000"
+    ja4 = f"{a}_{sha12(hexl(sorted(c)))}_{ext_hash}"
     ja4_o = f"{a}_{sha12(hexl(c))}_{sha12(hexl(e) + sig_part) if e else '000000000000'}"
     return {"ja4": ja4, "ja4_r": r, "ja4_o": ja4_o, "ja4_ro": ro}
 

@@ -219,7 +219,8 @@ static void test_binary_alpn(void)
 	n = unhex(hex, buf);
 	reset();
 	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse binary alpn hello");
-	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "binary alpn event");
+	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0,
+	       "binary alpn event");
 	expect(field("tls.alpn") && !strcmp(field("tls.alpn"), "\\xba\\xad,http/1.1"),
 	       "binary ALPN escaped");
 }

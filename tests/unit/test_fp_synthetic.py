@@ -144,8 +144,9 @@ def tls_cases():
               res.get("consumed") == str(len(records(full, size=size))),
               f"records of {size} bytes: {res.get('rc')} {res.get('ja4')}")
     # a post-quantum-sized hello (1.2 KB key share + padding), over two records
-    big = [e for e in exts[:-1] if ext_type(e) != 0x0033] + [ext(0x0033, vec16(u16(0x11ec) + vec16(bytes(1216)))),
-                       ext(0x0015, bytes(300)), exts[-1]]
+    big = [e for e in exts[:-1] if ext_type(e) != 0x0033]
+    big += [ext(0x0033, vec16(u16(0x11ec) + vec16(bytes(1216)))), ext(0x0015, bytes(300)),
+            exts[-1]]
     tls_case("large hello", ciphers, big, sigs, versions, alpn=[b"h2"], groups=groups,
              ecpf=[0], parts=2)
     p = prefixes("tls", records(client_hello(ciphers, big), 2))

@@ -57,7 +57,7 @@ struct fp_tls_hello {
 	char sni[256];				/* host_name, NUL-terminated, bytes as sent */
 	uint16_t n_alpn;			/* all ALPN entries seen (ServerHello: 0 or 1) */
 	struct fp_tls_alpn alpn[FP_TLS_MAX_ALPN];	/* the first FP_TLS_MAX_ALPN of them */
-	struct fp_tls_alpn alpn_last;		/* the last one (JA4 uses first and last char) */
+	struct fp_tls_alpn alpn_last;		/* the last one */
 };
 
 /*
