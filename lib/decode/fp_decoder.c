@@ -427,8 +427,40 @@ static int fp_flow_get(struct fp_decoder *d, const struct fp_pkt *p, int64_t now
 }
 
 /*
- * A UDP datagram: a QUIC v1 client Initial is decrypted and its CRYPTO frames placed by offset
- * in the sender's direction, until the ClientHello they carry is complete (JA4 with 'q').
+ * Open a QUIC Initial: with the client's keys from its own DCID (a client's first Initial),
+ * else with the keys from the flow's original DCID, the client's then the server's. Returns
+ * the flow (NULL: not opened) and sets *dir to the sender's side.
+ */
+static struct fp_flow *fp_quic_open(struct fp_decoder *d, const struct fp_pkt *p, int64_t now_ns,
+				    int *dir, int *err)
+{
+	struct fp_quic_initial *q = &d->quic;
+	struct fp_flow *f;
+
+	*err = fp_quic_open_initial(p->payload, p->payload_len, NULL, 0, false, q);
+	if (!*err) {
+		*err = fp_flow_get(d, p, now_ns, true, &f, dir);
+		if (f && !f->quic_odcid_len) {
+			memcpy(f->quic_odcid, q->dcid, q->dcid_len);
+			f->quic_odcid_len = q->dcid_len;
+		}
+		return f;
+	}
+	*err = fp_flow_get(d, p, now_ns, false, &f, dir);
+	if (!f || !f->quic_odcid_len)
+		return NULL;
+	*err = fp_quic_open_initial(p->payload, p->payload_len, f->quic_odcid, f->quic_odcid_len,
+				    false, q);
+	if (*err)
+		*err = fp_quic_open_initial(p->payload, p->payload_len, f->quic_odcid,
+					    f->quic_odcid_len, true, q);
+	return *err ? NULL : f;
+}
+
+/*
+ * A UDP datagram: a QUIC v1 Initial is decrypted and its CRYPTO frames placed by offset in the
+ * sender's direction, until the ClientHello or ServerHello they carry is complete (JA4 and JA4S
+ * with 'q').
  */
 static int fp_quic_datagram(struct fp_decoder *d, const struct fp_seg *seg, int64_t now_ns)
 {
@@ -444,14 +476,11 @@ static int fp_quic_datagram(struct fp_decoder *d, const struct fp_seg *seg, int6
 		(*d->c.not_tcp)++;
 		return 0;
 	}
-	rc = fp_quic_client_initial(p->payload, p->payload_len, q);
-	if (rc) {		/* a server's Initial, or damaged */
+	f = fp_quic_open(d, p, now_ns, &dir, &rc);
+	if (!f) {		/* before its client's first Initial, or damaged */
 		(*d->c.quic_skipped)++;
 		return rc == -ENOMEM ? rc : 0;
 	}
-	rc = fp_flow_get(d, p, now_ns, true, &f, &dir);
-	if (!f)
-		return rc;
 	ds = &f->dir[dir];
 	if (ds->state == FP_DIR_DONE)
 		return 0;

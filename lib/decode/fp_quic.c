@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* QUIC v1 client Initial decryption: see fp_quic.h. Cryptography from OpenSSL's libcrypto. */
+/* QUIC v1 Initial decryption: see fp_quic.h. Cryptography from OpenSSL's libcrypto. */
 #include <errno.h>
 #include <stdbool.h>
 #include <stdlib.h>
@@ -82,18 +82,19 @@ static int quic_expand_label(const uint8_t secret[32], const char *label, uint8_
 	return 0;
 }
 
-static int quic_client_keys(const uint8_t *dcid, size_t dcid_len, struct quic_keys *k)
+static int quic_initial_keys(const uint8_t *dcid, size_t dcid_len, bool server,
+			     struct quic_keys *k)
 {
-	uint8_t initial[32], client[32];
+	uint8_t initial[32], secret[32];
 	unsigned int len = sizeof(initial);
 
 	/* HKDF-Extract(salt, DCID) is HMAC(salt, DCID) */
 	if (!HMAC(EVP_sha256(), quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial, &len))
 		return -ENOMEM;
-	if (quic_expand_label(initial, "client in", client, sizeof(client)) ||
-	    quic_expand_label(client, "quic key", k->key, sizeof(k->key)) ||
-	    quic_expand_label(client, "quic iv", k->iv, sizeof(k->iv)) ||
-	    quic_expand_label(client, "quic hp", k->hp, sizeof(k->hp)))
+	if (quic_expand_label(initial, server ? "server in" : "client in", secret, sizeof(secret)) ||
+	    quic_expand_label(secret, "quic key", k->key, sizeof(k->key)) ||
+	    quic_expand_label(secret, "quic iv", k->iv, sizeof(k->iv)) ||
+	    quic_expand_label(secret, "quic hp", k->hp, sizeof(k->hp)))
 		return -ENOMEM;
 	return 0;
 }
@@ -182,7 +183,8 @@ static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out
 	return 0;
 }
 
-int fp_quic_client_initial(const uint8_t *d, size_t len, struct fp_quic_initial *out)
+int fp_quic_open_initial(const uint8_t *d, size_t len, const uint8_t *odcid, size_t odcid_len,
+			 bool server, struct fp_quic_initial *out)
 {
 	struct quic_rd r = { .p = d, .len = len, .pos = 5 };
 	uint8_t *hdr = out->header, mask[16];
@@ -198,6 +200,8 @@ int fp_quic_client_initial(const uint8_t *d, size_t len, struct fp_quic_initial 
 	if (dcid_len > 20 || !rd_skip(&r, dcid_len))
 		return -EBADMSG;
 	dcid = d + 6;
+	memcpy(out->dcid, dcid, dcid_len);
+	out->dcid_len = (uint8_t)dcid_len;
 	if (r.pos >= len || d[r.pos] > 20 || !rd_skip(&r, 1 + (uint64_t)d[r.pos]))
 		return -EBADMSG;	/* SCID */
 	if (!rd_varint(&r, &token_len) || !rd_skip(&r, token_len) || !rd_varint(&r, &plen))
@@ -208,7 +212,8 @@ int fp_quic_client_initial(const uint8_t *d, size_t len, struct fp_quic_initial 
 	if (plen > sizeof(out->plain) || pn_off + 4 > sizeof(out->header))
 		return -E2BIG;
 
-	err = quic_client_keys(dcid, dcid_len, &k);
+	err = odcid ? quic_initial_keys(odcid, odcid_len, server, &k) :
+		      quic_initial_keys(dcid, dcid_len, server, &k);
 	if (!err)
 		err = quic_hp_mask(k.hp, d + pn_off + 4, mask);
 	if (err)

@@ -1,13 +1,13 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * QUIC version 1 client Initial packets (RFC 9000, RFC 9001) (decode-internal): the keys come
- * from the packet's own Destination Connection ID, so the CRYPTO frames that carry the TLS
- * ClientHello can be read by anyone who sees the packet. Server Initials (protected with keys
- * from the client's original DCID) fail authentication here and are skipped.
+ * QUIC version 1 Initial packets (RFC 9000, RFC 9001) (decode-internal): their keys come from
+ * the Destination Connection ID of the client's first Initial, so the CRYPTO frames that carry
+ * the TLS ClientHello and ServerHello can be read by anyone who saw that packet.
  */
 #ifndef FP_QUIC_H
 #define FP_QUIC_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
 
@@ -24,6 +24,8 @@ struct fp_quic_crypto {
 };
 
 struct fp_quic_initial {
+	uint8_t dcid[20];			/* the packet's Destination Connection ID */
+	uint8_t dcid_len;
 	uint8_t header[FP_QUIC_MAX_PACKET];	/* unprotected header: the AEAD's associated data */
 	uint8_t plain[FP_QUIC_MAX_PACKET];
 	size_t n_crypto;
@@ -34,11 +36,14 @@ struct fp_quic_initial {
 bool fp_quic_is_initial(const uint8_t *dgram, size_t len);
 
 /*
- * Remove header protection from and decrypt the first packet of the datagram, and list its
- * CRYPTO frames. 0, or -EBADMSG (malformed, not decryptable with client keys), -E2BIG (more
- * than FP_QUIC_MAX_PACKET or FP_QUIC_MAX_FRAMES), -ENOMEM.
+ * Remove header protection from and decrypt the first packet of the datagram with the client's
+ * (server false) or the server's Initial keys derived from odcid, the client's original DCID
+ * (NULL: this packet's own DCID), and list its CRYPTO frames. 0, or -EBADMSG (malformed, or
+ * not sealed with these keys), -E2BIG (more than FP_QUIC_MAX_PACKET or FP_QUIC_MAX_FRAMES),
+ * -ENOMEM.
  */
-int fp_quic_client_initial(const uint8_t *dgram, size_t len, struct fp_quic_initial *out);
+int fp_quic_open_initial(const uint8_t *dgram, size_t len, const uint8_t *odcid,
+			 size_t odcid_len, bool server, struct fp_quic_initial *out);
 
 #pragma GCC visibility pop
 

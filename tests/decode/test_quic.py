@@ -3,9 +3,10 @@
 """QUIC: the reference capture's client Initial is opened here (RFC 9001, with python3-
 cryptography: an implementation independent of the decoder's), its ClientHello re-sent in
 two new Initial packets with the CRYPTO frames cut, shuffled and spread over both packets,
-among PING and PADDING frames. ja4probe must give the reference JA4 (Rust snapshot) and the
-JA3 tshark computes on the new file; with the second packet damaged, no fingerprint and the
-loss counted.
+among PING and PADDING frames, and a server Initial carrying the ServerHello of
+tls-non-ascii-alpn.pcapng sealed with the server's keys. ja4probe must give the reference JA4
+(Rust snapshot), that capture's JA4S with 'q' for 't', and the JA3 and JA3S tshark computes on
+the new file; with the second client packet damaged, no fingerprint and the loss counted.
 
 usage: test_quic.py JA4PROBE TESTDATA_DIR"""
 import os
@@ -18,8 +19,8 @@ from cryptography.hazmat.primitives import hashes, hmac
 from cryptography.hazmat.primitives.ciphers import Cipher, algorithms, modes
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from jp_decode import (ether, Expectations, ipv4, LINKTYPE_ETHERNET, require, run_read_pcap,
-                       Tally, tshark_fields, write_pcap)
+from jp_decode import (ether, Expectations, handshake_of, ipv4, LINKTYPE_ETHERNET, require,
+                       run_read_pcap, Tally, tshark_fields, write_pcap)
 
 SALT_V1 = bytes.fromhex("38762cf7f55934b34d179ae6a4c80cadccbb7f0a")
 
@@ -36,8 +37,8 @@ def expand_label(secret, label, length):
     return hmac256(secret, info + b"\x01")[:length]
 
 
-def client_keys(dcid):
-    secret = expand_label(hmac256(SALT_V1, dcid), b"client in", 32)
+def initial_keys(dcid, side=b"client in"):
+    secret = expand_label(hmac256(SALT_V1, dcid), side, 32)
     return (expand_label(secret, b"quic key", 16), expand_label(secret, b"quic iv", 12),
             expand_label(secret, b"quic hp", 16))
 
@@ -72,7 +73,7 @@ def open_initial(d):
     tok, p = read_varint(d, p)
     p += tok
     plen, p = read_varint(d, p)
-    key, iv, hp = client_keys(dcid)
+    key, iv, hp = initial_keys(dcid)
     mask = hp_mask(hp, d[p + 4:p + 20])
     first = d[0] ^ (mask[0] & 0x0F)
     pnl = (first & 3) + 1
@@ -97,13 +98,16 @@ def open_initial(d):
     return dcid, stream
 
 
-def seal_initial(dcid, pn, frames):
-    """A client Initial carrying frames, padded to 1200 bytes, protected."""
-    key, iv, hp = client_keys(dcid)
+def seal_initial(odcid, pn, frames, dcid=None, scid=b"", side=b"client in"):
+    """An Initial carrying frames, padded to 1200 bytes, protected with the keys of side from
+    the client's original DCID; the header names dcid (default: odcid) and scid."""
+    key, iv, hp = initial_keys(odcid, side)
+    dcid = odcid if dcid is None else dcid
     payload = frames + b"\x00" * max(0, 1162 - len(frames))
     plen = 2 + len(payload) + 16        # 2-byte packet number
-    header = bytes([0xC1]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + b"\x00" + \
-        b"\x00" + struct.pack("!H", 0x4000 | plen) + struct.pack("!H", pn)
+    header = bytes([0xC1]) + struct.pack("!I", 1) + bytes([len(dcid)]) + dcid + \
+        bytes([len(scid)]) + scid + b"\x00" + struct.pack("!H", 0x4000 | plen) + \
+        struct.pack("!H", pn)
     nonce = bytes(a ^ b for a, b in zip(iv, pn.to_bytes(12, "big")))
     sealed = AESGCM(key).encrypt(nonce, payload, header)
     pn_off = len(header) - 2
@@ -119,9 +123,11 @@ def crypto_frame(off, data):
     return b"\x06" + varint(off) + varint(len(data)) + data
 
 
-def udp_frame(payload, sport=51000):
-    udp = struct.pack("!HHHH", sport, 443, 8 + len(payload), 0) + payload
-    return ether(ipv4("198.51.100.7", "198.51.100.1", udp, proto=17))
+def udp_frame(payload, to_server=True):
+    ends = [("198.51.100.7", 51000), ("198.51.100.1", 443)]
+    (src, sport), (dst, dport) = ends if to_server else ends[::-1]
+    udp = struct.pack("!HHHH", sport, dport, 8 + len(payload), 0) + payload
+    return ether(ipv4(src, dst, udp, proto=17))
 
 
 def main():
@@ -143,10 +149,19 @@ def main():
     second = b"\x00" * 7 + b"".join(crypto_frame(o, d) for o, d in pieces[3:])
     packets = [seal_initial(dcid, 0, first), seal_initial(dcid, 1, second)]
 
+    tcp_ref = Expectations(testdata, "tls-non-ascii-alpn.pcapng")
+    sh = next(f for f in tcp_ref.frames.values() if "2" in f["hs_types"])
+    ja4s = "q" + [v for (_, f), (v, _) in tcp_ref.expected().items() if f == "ja4s"][0][1:]
+    server_hello = handshake_of(sh["payload"])
+    server = seal_initial(dcid, 0, crypto_frame(0, server_hello[:40]) +
+                          crypto_frame(40, server_hello[40:]), dcid=b"", scid=b"\x5e" * 8,
+                          side=b"server in")
+
     with tempfile.TemporaryDirectory() as tmp:
         path = os.path.join(tmp, "quic.pcap")
         write_pcap(path, LINKTYPE_ETHERNET, [(1700000000 + i * 0.01, udp_frame(p))
-                                             for i, p in enumerate(packets)])
+                                             for i, p in enumerate(packets)] +
+                   [(1700000001, udp_frame(server, to_server=False))])
         rc, events, counters, err = run_read_pcap(exe, path)
         t.check(rc == 0, "exit status %d: %s" % (rc, err))
         hellos = [e["tls"] for e in events if e["event_type"] == "tls_client_hello"]
@@ -157,6 +172,15 @@ def main():
             t.check(hellos[0]["ja4"] == ja4[0], "ja4 %s, expected %s" % (hellos[0]["ja4"], ja4))
             t.check([hellos[0]["ja3"]] == theirs, "ja3 %s, tshark %s" % (hellos[0]["ja3"],
                                                                          theirs))
+        shs = [e for e in events if e["event_type"] == "tls_server_hello"]
+        theirs = [r["tls.handshake.ja3s"] for r in tshark_fields(
+            path, ["tls.handshake.ja3s"], "tls.handshake.type == 2")]
+        if t.check(len(shs) == 1, "%d ServerHello events" % len(shs)):
+            t.check(shs[0]["src_port"] == 443, "ServerHello sent by %s" % shs[0]["src_port"])
+            t.check(shs[0]["tls"]["ja4s"] == ja4s, "ja4s %s, expected %s" %
+                    (shs[0]["tls"]["ja4s"], ja4s))
+            t.check([shs[0]["tls"]["ja3s"]] == theirs, "ja3s %s, tshark %s" %
+                    (shs[0]["tls"]["ja3s"], theirs))
 
         damaged = bytearray(packets[1])
         damaged[100] ^= 1

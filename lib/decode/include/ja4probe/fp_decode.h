@@ -7,16 +7,17 @@
  * Link layers (pcap DLT_* values): DLT_EN10MB (Ethernet, 802.1Q / 802.1ad / QinQ tags),
  * DLT_LINUX_SLL, DLT_LINUX_SLL2, DLT_RAW / LINKTYPE_IPV4 / LINKTYPE_IPV6, DLT_NULL, DLT_LOOP.
  * Network: IPv4 (with options; fragments are counted and skipped) and IPv6 (extension headers
- * skipped). Transport: TCP, and UDP for QUIC v1: a client Initial is decrypted with the keys
- * its Destination Connection ID gives (RFC 9001 5.2) and its CRYPTO frames are reassembled by
- * offset into the ClientHello (JA4 'q'). Server Initials (JA4S over QUIC) are not read:
- * counted as quic_skipped, like Initials that fail authentication. Other UDP: not_tcp.
+ * skipped). Transport: TCP, and UDP for QUIC v1: Initial packets are decrypted with the keys
+ * the Destination Connection ID of the client's first Initial gives (RFC 9001 5.2), and their
+ * CRYPTO frames reassembled by offset into the ClientHello and ServerHello (JA4, JA4S with
+ * 'q'). Initials that cannot be opened (their flow's first client Initial was not seen, or
+ * damaged) are counted as quic_skipped; other UDP as not_tcp.
  *
  * Events (see ARCHITECTURE.md), all stamped with the packet's time:
  *   tcp_syn            a SYN without ACK (JA4T); once per flow and ISN
  *   tcp_syn_ack        a SYN-ACK (JA4TS); once per flow and ISN
  *   tls_client_hello   the first ClientHello of the client direction (JA4, JA3), TCP or QUIC
- *   tls_server_hello   the first ServerHello of the server direction (JA4S, JA3S)
+ *   tls_server_hello   the first ServerHello of the server direction (JA4S, JA3S), TCP or QUIC
  *   http_request       the first HTTP/1.x request head of the client direction (JA4H); after a
  *                      CONNECT the tunnel's first bytes are read the same way, and the server
  *                      direction's hello after the proxy's response head
