@@ -194,6 +194,22 @@ grep -q "install the package $victim\b" "$tmp/missing.log" ||
 	{ cat "$tmp/missing.log"; fail "the error does not name the package $victim"; }
 echo "ok: after dpkg -r $victim: $(listed_ok | tr '\n' ' ')remain ok; $(cat "$tmp/missing.log")"
 
+# ... and so for every plugin package built: the daemon's table of plugin packages agrees with
+#     debian/control (an empty plugin directory stands for "not installed")
+mkdir -m 755 "$tmp/empty"
+for deb in "$tmp/debs"/ja4probe-plugin-*.deb; do
+	case "$deb" in *-dbgsym_*) continue ;; esac
+	pkg=$(dpkg-deb -f "$deb" Package)
+	plugin=$(dpkg-deb -c "$deb" | sed -n 's|.*/ja4probe/plugins/\(.*\)\.so$|\1|p')
+	printf 'plugins:\n  %s:\n    enabled: true\n' "$plugin" >"$tmp/one.yaml"
+	rc=0
+	/usr/sbin/ja4probe --check-config -c "$tmp/one.yaml" --plugin-dir "$tmp/empty" \
+		>"$tmp/one.log" 2>&1 || rc=$?
+	[ $rc = 2 ] && grep -q "install the package $pkg\b" "$tmp/one.log" ||
+		{ cat "$tmp/one.log"; fail "a missing $plugin does not name the package $pkg (exit $rc)"; }
+done
+echo "ok: a missing plugin names its package, for each of $(ls "$tmp/debs"/ja4probe-plugin-*.deb | grep -vc dbgsym) plugin packages"
+
 # 7. purge leaves no config behind
 purge
 [ ! -e /etc/ja4probe/ja4probe.yaml ] || fail "/etc/ja4probe/ja4probe.yaml left after purge"
