@@ -100,7 +100,7 @@ def capture(tmp):
     tls.load_cert_chain(cert, key)
     tls.set_alpn_protocols(["h2", "http/1.1"])
     pcap = os.path.join(tmp, "live.pcap")
-    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "-n", "-w", pcap,
+    dump = subprocess.Popen(["tcpdump", "-i", "lo", "-U", "--immediate-mode", "-n", "-w", pcap,
                              f"tcp port {tls_port} or tcp port {http_port}"],
                             stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
     stop = threading.Event()
@@ -110,7 +110,10 @@ def capture(tmp):
     for t in threads:
         t.start()
     try:
-        line = dump.stderr.readline().decode()  # "listening on lo ..." once it captures
+        for _ in range(5):  # "listening on lo ..." once it captures (maybe after warnings)
+            line = dump.stderr.readline().decode()
+            if "listening" in line or not line:
+                break
         check("listening" in line, f"tcpdump did not start: {line}")
         run_clients(tls_port, http_port, tmp)
         time.sleep(0.5)
@@ -121,7 +124,9 @@ def capture(tmp):
         for sock in socks:
             sock.close()
         dump.send_signal(signal.SIGINT)
-        dump.wait(timeout=10)
+        stats = dump.communicate(timeout=10)[1].decode()
+    # "N packets captured" and what the kernel dropped, to tell a silent capture from a bug
+    print("tcpdump:", " ".join(stats.split()))
     return pcap
 
 
