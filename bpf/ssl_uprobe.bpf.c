@@ -3,15 +3,23 @@
  * ssl_uprobe: plaintext of OpenSSL reads (and, when asked, writes) with the socket they went
  * through.
  *
- * Cost is what decides the shape (see MEASUREMENTS.md): the userspace half attaches the entry
- * probe to OpenSSL's internal read/write function (it starts with `push`, which the kernel
- * emulates in ~0.7 us, where SSL_read's own `sub $0x18,%rsp` is single-stepped in 10-15 us).
- * The entry remembers (SSL*, buf, count pointer) in task storage; the read/recv syscall
- * tracepoints that fire inside the call on the same thread give the fd (this also works
- * for Apache mod_ssl, whose BIO is not a plain fd); the return probe reads the byte count
- * (SSL_read keeps it in its own stack frame, dead after it returns, so it cannot wait for a
- * later syscall) and copies the plaintext into the ring buffer without a wakeup: userspace
- * drains it on a timer.
+ * Cost decides the shape (see MEASUREMENTS.md: a uprobe on an instruction the kernel emulates
+ * ~0.7 us, on one it single-steps 10-15 us, a return probe more, a ring-buffer wakeup 6-9 us):
+ *
+ *  - Reads, preferred: one uprobe on the `call memcpy` where ssl3_read_bytes copies a record's
+ *    plaintext into the caller's buffer (sslu_copy; a call is emulated). It fires once per
+ *    read that returns data, never for the reads that find nothing (half of nginx's SSL_read
+ *    calls), and has buffer, plaintext and length in registers: no return probe. The socket
+ *    is the one the thread last read (the read syscall that brought the ciphertext; Apache's
+ *    mod_ssl BIO is not a plain fd, but its reads are syscalls on the same thread too).
+ *  - Reads, fallback (the copy site was not recognised): an entry probe on OpenSSL's internal
+ *    read function (it starts with `push`; SSL_read's own `sub $0x18,%rsp` would be
+ *    single-stepped) keeps (SSL*, buf, count pointer) in task storage; the syscalls inside
+ *    give the fd; the return probe reads the count (SSL_read keeps it in its own frame, dead
+ *    after it returns, so it cannot wait for a later syscall) and the plaintext.
+ *  - Writes (outbound requests, responses) and SSL_do_handshake: the same entry/return pair.
+ *  - 4-tuples are read from the socket with CO-RE once per (pid, fd) and forgotten at close().
+ *  - Records go to the ring buffer without a wakeup: userspace drains it on a timer.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -26,12 +34,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct sslu_bpf_cfg cfg = { .copy_max = 4096 };
 
-/* one SSL call in flight per thread */
+/* per thread: the SSL call in flight (entry/return hooks) and the socket it last read */
 struct sslu_call {
 	__u64 ssl;
 	__u64 buf;
 	__u64 count_ptr;	/* size_t *readbytes / *written; 0: the count is the return value */
 	__s32 fd;		/* from a syscall inside the call; -1: none yet */
+	__s32 last_fd;		/* the fd of the thread's last read/recv; -1: none */
+	__u8 init;		/* last_fd was set up */
 	__u8 active;
 	__u8 dir;
 };
@@ -43,17 +53,15 @@ struct {
 	__type(value, struct sslu_call);
 } calls SEC(".maps");
 
-/*
- * The socket last seen under an SSL*, for calls served from OpenSSL's buffer without a
- * syscall, with its 4-tuple read once: again only when the fd changes or the SSL* starts a
- * new handshake (an SSL* freed and reused for another connection always handshakes first).
- */
-struct sslu_conn {
-	__s32 fd;
-	__u32 pad;
-	struct ct_tuple tuple;
-};
+/* processes seen using OpenSSL: their threads get task storage at their first read */
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 16384);
+	__type(key, __u32);
+	__type(value, __u8);
+} ssl_pids SEC(".maps");
 
+/* the fd last seen under an SSL*, for entry/return calls served without a syscall */
 struct sslu_ssl_key {
 	__u64 ssl;
 	__u32 pid;
@@ -64,8 +72,21 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sslu_ssl_key);
-	__type(value, struct sslu_conn);
-} ssl_conns SEC(".maps");
+	__type(value, __s32);
+} ssl_fds SEC(".maps");
+
+/* the 4-tuple of (pid, fd), read once from the socket; deleted at close() */
+struct sslu_fd_key {
+	__u32 pid;
+	__s32 fd;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_LRU_HASH);
+	__uint(max_entries, 65536);
+	__type(key, struct sslu_fd_key);
+	__type(value, struct ct_tuple);
+} conns SEC(".maps");
 
 /* per-process mode: the processes being traced, so their forks are followed */
 struct {
@@ -110,16 +131,129 @@ static __always_inline void count(__u32 idx)
 		*c += 1;
 }
 
-static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 count_ptr, __u8 dir)
+/* this thread's storage, created (and its process remembered) when create is set */
+static __always_inline struct sslu_call *thread_call(bool create)
 {
 	struct sslu_call *c;
+	__u32 pid;
+	__u8 one = 1;
 
 	c = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0,
-				 BPF_LOCAL_STORAGE_GET_F_CREATE);
+				 create ? BPF_LOCAL_STORAGE_GET_F_CREATE : 0);
 	if (!c) {
-		count(SSLU_CNT_CALLS_FULL);
-		return 0;
+		if (create)
+			count(SSLU_CNT_CALLS_FULL);
+		return NULL;
 	}
+	if (create && !c->init) {
+		c->init = 1;
+		c->last_fd = -1;
+		pid = bpf_get_current_pid_tgid() >> 32;
+		bpf_map_update_elem(&ssl_pids, &pid, &one, BPF_ANY);
+	}
+	return c;
+}
+
+/* the 4-tuple of fd in this process; false when it is not an IPv4/IPv6 socket */
+static __always_inline bool fd_tuple(__u32 pid, __s32 fd, struct ct_tuple *out)
+{
+	struct sslu_fd_key key = { .pid = pid, .fd = fd };
+	struct ct_tuple *t;
+	struct sock *sk;
+
+	if (fd < 0)
+		return false;
+	t = bpf_map_lookup_elem(&conns, &key);
+	if (t) {
+		*out = *t;
+		return true;
+	}
+	sk = ct_fd_sock(fd);
+	if (!sk || !ct_sock_tuple(sk, out))
+		return false;
+	bpf_map_update_elem(&conns, &key, out, BPF_ANY);
+	return true;
+}
+
+/* copy len bytes of plaintext at buf (up to copy_max) into the ring buffer */
+static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void *buf, __u32 len)
+{
+	__u64 id = bpf_get_current_pid_tgid();
+	struct sslu_scratch *s;
+	__u32 zero = 0, copy;
+
+	s = bpf_map_lookup_elem(&scratch, &zero);
+	if (!s)
+		return;
+	copy = len < cfg.copy_max ? len : cfg.copy_max;
+	if (copy > SSLU_DATA_MAX)
+		copy = SSLU_DATA_MAX;
+	if (copy < len)
+		count(SSLU_CNT_TRUNCATED);
+	/* clang drops a mask it can prove useless, and the verifier then loses the bound */
+	asm volatile("" : "+r"(copy));
+	copy &= SSLU_COPY_MASK;
+	if (bpf_probe_read_user(s->data, copy, buf)) {
+		count(SSLU_CNT_READ_FAULT);
+		return;
+	}
+	s->rec.type = SSLU_REC_DATA;
+	s->rec.pid = id >> 32;
+	s->rec.tid = (__u32)id;
+	s->rec.fd = fd;
+	s->rec.ssl = ssl;
+	s->rec.ts_ns = bpf_ktime_get_ns();
+	s->rec.dir = dir;
+	s->rec.len = len;
+	s->rec.cap_len = copy;
+	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
+	if (!fd_tuple(id >> 32, fd, &s->rec.tuple)) {
+		s->rec.tuple.family = 0;
+		count(SSLU_CNT_NO_FD);
+	}
+	if (bpf_ringbuf_output(&rb, s, sizeof(s->rec) + copy, BPF_RB_NO_WAKEUP))
+		count(SSLU_CNT_RB_FULL);
+}
+
+/* ---- reads at the plaintext copy ----------------------------------------------------- */
+
+/* SSL3_RECORD (OpenSSL 1.1.1, 3.x): int rec_version; int type; ... */
+#define SSLU_RECORD_TYPE 4
+#define SSLU_RT_APPLICATION_DATA 23
+#define SSLU_PT_REGS_SLOTS 15
+
+/*
+ * memcpy(buf, rr->data + rr->off, n) in ssl3_read_bytes. The attach cookie is the pt_regs
+ * slot of the register holding rr: handshake messages pass through the same copy, and only
+ * application data is wanted.
+ */
+SEC("uprobe")
+int BPF_KPROBE(sslu_copy, void *dst, const void *src, __u64 n)
+{
+	__u64 slot = bpf_get_attach_cookie(ctx), rec = 0;
+	struct sslu_call *c;
+	int type = 0;
+
+	if (slot >= SSLU_PT_REGS_SLOTS ||
+	    bpf_probe_read_kernel(&rec, sizeof(rec), (void *)ctx + slot * sizeof(__u64)) ||
+	    bpf_probe_read_user(&type, sizeof(type), (void *)(rec + SSLU_RECORD_TYPE)) ||
+	    type != SSLU_RT_APPLICATION_DATA)
+		return 0;
+	c = thread_call(true);
+	if (!c || n == 0 || n > 0x7fffffff)
+		return 0;
+	emit_data(SSLU_DIR_READ, 0, c->last_fd, src, (__u32)n);
+	return 0;
+}
+
+/* ---- entry/return hooks -------------------------------------------------------------- */
+
+static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 count_ptr, __u8 dir)
+{
+	struct sslu_call *c = thread_call(true);
+
+	if (!c)
+		return 0;
 	c->ssl = ssl;
 	c->buf = buf;
 	c->count_ptr = count_ptr;
@@ -156,9 +290,20 @@ int BPF_KPROBE(sslu_write_enter, void *ssl, void *buf)
 }
 
 /*
- * SSL_do_handshake: once per connection, only to learn the socket. A server that reads
- * ciphertext ahead (Apache's core input filter) may serve the first SSL_read without any
- * syscall; the handshake's own reads name the fd for it.
+ * SSL_new: once per connection, before any of its reads: the thread gets its storage and the
+ * process is remembered, so the read that brings the first request's ciphertext is seen even
+ * when the handshake happens inside SSL_read (no SSL_do_handshake call).
+ */
+SEC("uprobe")
+int BPF_KPROBE(sslu_new)
+{
+	thread_call(true);
+	return 0;
+}
+
+/*
+ * SSL_do_handshake: once per connection, to name its socket early: a server that reads
+ * ciphertext ahead (Apache's core input filter) may serve the first read without a syscall.
  */
 SEC("uprobe")
 int BPF_KPROBE(sslu_handshake_enter, void *ssl)
@@ -166,71 +311,28 @@ int BPF_KPROBE(sslu_handshake_enter, void *ssl)
 	return call_enter((__u64)ssl, 0, 0, SSLU_DIR_HANDSHAKE);
 }
 
-/* a syscall inside an SSL call on this thread names the socket */
-static __always_inline int note_fd(struct trace_event_raw_sys_enter *ctx)
-{
-	struct sslu_call *c;
-
-	c = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
-	if (c && c->active && c->fd < 0)
-		c->fd = (__s32)ctx->args[0];
-	return 0;
-}
-
-SEC("tracepoint/syscalls/sys_enter_read")
-int sslu_sys_read(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sslu_sys_recvfrom(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_readv")
-int sslu_sys_readv(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int sslu_sys_recvmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_write")
-int sslu_sys_write(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sslu_sys_sendto(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_writev")
-int sslu_sys_writev(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx); }
-
-/* the connection of c->ssl: cached, or read from the socket c->fd (NULL: unknown) */
-static __always_inline struct sslu_conn *call_conn(struct sslu_call *c, struct sslu_ssl_key *key,
-						   struct sslu_conn *fresh)
-{
-	struct sslu_conn *cached = bpf_map_lookup_elem(&ssl_conns, key);
-	struct sock *sk;
-
-	if (c->fd < 0 || (cached && cached->fd == c->fd && c->dir != SSLU_DIR_HANDSHAKE))
-		return cached;
-	fresh->fd = c->fd;
-	sk = ct_fd_sock(c->fd);
-	if (!sk || !ct_sock_tuple(sk, &fresh->tuple))
-		fresh->tuple.family = 0;
-	bpf_map_update_elem(&ssl_conns, key, fresh, BPF_ANY);
-	return fresh;
-}
-
-static __always_inline int call_return(long ret)
+SEC("uretprobe")
+int BPF_KRETPROBE(sslu_ret, long ret)
 {
 	struct sslu_ssl_key key = {};
-	struct sslu_conn fresh = {}, *conn;
-	struct sslu_scratch *s;
-	struct sslu_call *c;
-	__u32 zero = 0, len, copy, size;
-	__u64 n = 0, id;
+	struct sslu_call *c = thread_call(false);
+	__s32 fd, *cached;
+	__u64 n = 0;
 
-	c = bpf_task_storage_get(&calls, bpf_get_current_task_btf(), 0, 0);
 	if (!c || !c->active)
 		return 0;
 	c->active = 0;
 	/* nothing read (EAGAIN: half of nginx's calls); a handshake only names the socket */
 	if (ret <= 0 && c->dir != SSLU_DIR_HANDSHAKE)
 		return 0;
-	id = bpf_get_current_pid_tgid();
 	key.ssl = c->ssl;
-	key.pid = id >> 32;
-	conn = call_conn(c, &key, &fresh);
+	key.pid = bpf_get_current_pid_tgid() >> 32;
+	fd = c->fd;
+	cached = bpf_map_lookup_elem(&ssl_fds, &key);
+	if (fd >= 0 && (!cached || *cached != fd))
+		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
+	else if (fd < 0 && cached)
+		fd = *cached;
 	if (ret <= 0 || c->dir == SSLU_DIR_HANDSHAKE)
 		return 0;
 	if (!c->count_ptr)
@@ -239,51 +341,62 @@ static __always_inline int call_return(long ret)
 		return 0;
 	if (n == 0 || n > 0x7fffffff)
 		return 0;
-	len = n;
-
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return 0;
-	copy = len < cfg.copy_max ? len : cfg.copy_max;
-	if (copy > SSLU_DATA_MAX)
-		copy = SSLU_DATA_MAX;
-	if (copy < len)
-		count(SSLU_CNT_TRUNCATED);
-	/* clang drops a mask it can prove useless, and the verifier then loses the bound */
-	asm volatile("" : "+r"(copy));
-	copy &= SSLU_COPY_MASK;
-	if (bpf_probe_read_user(s->data, copy, (void *)c->buf)) {
-		count(SSLU_CNT_READ_FAULT);
-		return 0;
-	}
-	s->rec.type = SSLU_REC_DATA;
-	s->rec.pid = id >> 32;
-	s->rec.tid = (__u32)id;
-	s->rec.ssl = c->ssl;
-	s->rec.ts_ns = bpf_ktime_get_ns();
-	s->rec.dir = c->dir;
-	s->rec.len = len;
-	s->rec.cap_len = copy;
-	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
-	if (conn) {
-		s->rec.fd = conn->fd;
-		s->rec.tuple = conn->tuple;
-	} else {
-		s->rec.fd = -1;
-		s->rec.tuple.family = 0;
-	}
-	if (!s->rec.tuple.family)
-		count(SSLU_CNT_NO_FD);
-	size = sizeof(s->rec) + copy;
-	if (bpf_ringbuf_output(&rb, s, size, BPF_RB_NO_WAKEUP))
-		count(SSLU_CNT_RB_FULL);
+	emit_data(c->dir, c->ssl, fd, (void *)c->buf, (__u32)n);
 	return 0;
 }
 
-SEC("uretprobe")
-int BPF_KRETPROBE(sslu_ret, long ret)
+/* ---- syscalls ------------------------------------------------------------------------ */
+
+/* a read names the socket of the thread's next plaintext copy and of a call in flight */
+static __always_inline int note_fd(struct trace_event_raw_sys_enter *ctx, bool read)
 {
-	return call_return(ret);
+	struct sslu_call *c = thread_call(false);
+	__u32 pid;
+
+	if (!c) {
+		/* a thread of an OpenSSL process reading for the first time */
+		pid = bpf_get_current_pid_tgid() >> 32;
+		if (!read || !bpf_map_lookup_elem(&ssl_pids, &pid))
+			return 0;
+		c = thread_call(true);
+		if (!c)
+			return 0;
+	}
+	if (read)
+		c->last_fd = (__s32)ctx->args[0];
+	if (c->active && c->fd < 0)
+		c->fd = (__s32)ctx->args[0];
+	return 0;
+}
+
+SEC("tracepoint/syscalls/sys_enter_read")
+int sslu_sys_read(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
+SEC("tracepoint/syscalls/sys_enter_recvfrom")
+int sslu_sys_recvfrom(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
+SEC("tracepoint/syscalls/sys_enter_readv")
+int sslu_sys_readv(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
+SEC("tracepoint/syscalls/sys_enter_recvmsg")
+int sslu_sys_recvmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
+SEC("tracepoint/syscalls/sys_enter_write")
+int sslu_sys_write(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
+SEC("tracepoint/syscalls/sys_enter_sendto")
+int sslu_sys_sendto(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
+SEC("tracepoint/syscalls/sys_enter_writev")
+int sslu_sys_writev(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
+SEC("tracepoint/syscalls/sys_enter_sendmsg")
+int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
+
+/* a closed fd's 4-tuple must not name the next socket that gets the same number */
+SEC("tracepoint/syscalls/sys_enter_close")
+int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
+{
+	struct sslu_fd_key key = {
+		.pid = bpf_get_current_pid_tgid() >> 32,
+		.fd = (__s32)ctx->args[0],
+	};
+
+	bpf_map_delete_elem(&conns, &key);
+	return 0;
 }
 
 /* ---- per-process mode: exec, fork and exit of processes ------------------------------ */

@@ -68,6 +68,8 @@ struct sslu {
 	int64_t mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed per drain */
 };
 
+static const char *const sslu_read_hooks[] = { "auto", "entry_return", NULL };
+
 static const struct jp_config_key sslu_keys[] = {
 	{ .name = "targets", .type = JP_CFG_STRING_LIST, .default_value = NULL,
 	  .description = "processes to capture: comm:NAME, exe:PATH, pid:N, cgroup:PATH or NAME; "
@@ -93,6 +95,11 @@ static const struct jp_config_key sslu_keys[] = {
 	  .description = "how often the ring buffer is drained (the BPF side never wakes the "
 			 "reader for data, which would cost 6-9 us per request)",
 	  .min = 1, .max = 1000 },
+	{ .name = "read_hook", .type = JP_CFG_STRING, .default_value = "auto",
+	  .description = "auto: one uprobe where OpenSSL copies a read's plaintext when that "
+			 "place is recognised (one emulated trap per read with data), else "
+			 "entry and return probes on the internal read function; entry_return: "
+			 "always the latter (for comparison)", .choices = sslu_read_hooks },
 	{ .name = "http_raw", .type = JP_CFG_BOOL, .default_value = "false",
 	  .description = "add ja4h_r and ja4h_ro (they carry cookie values)" },
 	{ .name = NULL },
@@ -169,10 +176,13 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 	info.tls = true;
 	info.realtime = sslu_realtime(s, r->ts_ns);
 	info.mono_ns = r->ts_ns;
-	/* the SSL* is the connection; a client's own requests are a stream of their own */
+	/*
+	 * The connection: (pid, fd) when the socket is known (reads at the copy site carry no
+	 * SSL*), else the SSL*; a client's own requests are a stream of their own.
+	 */
 	key.pid = r->pid;
 	key.fd = r->fd;
-	key.id = r->ssl | (r->dir == SSLU_DIR_WRITE && s->outbound);
+	key.id = (r->fd >= 0 ? 0 : r->ssl) | (r->dir == SSLU_DIR_WRITE && s->outbound);
 	if (request)
 		http_stream_data(s->streams, &key, &info, (const uint8_t *)(r + 1), r->cap_len,
 				 r->len);
@@ -214,6 +224,16 @@ static int sslu_proc_lib_cb(void *arg, const char *path)
 	return 0;
 }
 
+/* a process already using OpenSSL: its threads' reads are followed from their first one */
+static void sslu_mark_ssl_pid(struct sslu *s, int pid)
+{
+	__u32 key = (__u32)pid;
+	__u8 one = 1;
+
+	bpf_map__update_elem(s->skel->maps.ssl_pids, &key, sizeof(key), &one, sizeof(one),
+			     BPF_ANY);
+}
+
 static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 {
 	struct sslu_pid_ctx p = { .s = s, .pid = pid };
@@ -228,6 +248,7 @@ static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 		sslu_attach_one(s, s->common_libs[i], pid);
 	if (scan_maps)
 		sslu_proc_libssl(pid, sslu_proc_lib_cb, &p);
+	sslu_mark_ssl_pid(s, pid);
 	(*s->c_processes)++;
 }
 
@@ -304,6 +325,7 @@ static void sslu_fd_ready(void *arg, int fd, uint32_t events)
 
 struct sslu_scan_ctx {
 	struct sslu *s;
+	int pid;		/* > 0: the process whose maps are scanned */
 	bool common;		/* the library goes to common_libs */
 	bool quiet;		/* a file without SSL_read is not worth a warning */
 };
@@ -315,6 +337,8 @@ static int sslu_add_lib_cb(void *arg, const char *path)
 	size_t idx, *v;
 	int err = sslu_libs_add(&s->libs, path, &idx);
 
+	if (c->pid > 0)
+		sslu_mark_ssl_pid(s, c->pid);
 	if (err == -EEXIST && !c->common)
 		return 0;
 	if (err && err != -EEXIST) {
@@ -326,6 +350,10 @@ static int sslu_add_lib_cb(void *arg, const char *path)
 	if (!err) {
 		const struct sslu_hook *h = &s->libs.v[idx].hooks.read[0];
 
+		const struct sslu_hook *cp = &s->libs.v[idx].hooks.copy;
+
+		if (cp->kind == SSLU_HOOK_COPY)
+			h = cp;
 		sslu_log(s, JP_LOG_INFO, "%s: read hook at %s, offset 0x%llx%s", path, h->what,
 			 (unsigned long long)h->offset,
 			 h->emulated ? "" : " (single-stepped: about 10 us per call)");
@@ -389,6 +417,7 @@ static void sslu_scan_proc(struct sslu *s)
 		pid = atoi(de->d_name);
 		if (pid == getpid())
 			continue;
+		c.pid = pid;
 		if (!s->n_targets)
 			sslu_proc_libssl(pid, sslu_add_lib_cb, &c);
 		else if (sslu_targets_match(s->targets, s->n_targets, pid))
@@ -509,6 +538,9 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 		.write_enter_ex = s->skel->progs.sslu_write_enter_ex,
 		.write_enter = s->skel->progs.sslu_write_enter,
 		.handshake_enter = s->skel->progs.sslu_handshake_enter,
+		.copy = s->skel->progs.sslu_copy,
+		.new_conn = s->skel->progs.sslu_new,
+		.entry_return = !strcmp(host->cfg_string(config, "read_hook"), "entry_return"),
 		.ret = s->skel->progs.sslu_ret,
 		.writes = writes,
 	};
@@ -529,6 +561,7 @@ static int sslu_attach_syscalls(struct sslu *s)
 		s->skel->progs.sslu_sys_readv, s->skel->progs.sslu_sys_recvmsg,
 		s->skel->progs.sslu_sys_write, s->skel->progs.sslu_sys_sendto,
 		s->skel->progs.sslu_sys_writev, s->skel->progs.sslu_sys_sendmsg,
+		s->skel->progs.sslu_sys_close,
 		s->skel->progs.sslu_exec, s->skel->progs.sslu_fork, s->skel->progs.sslu_exit,
 	};
 	struct bpf_link **links[] = {
@@ -536,6 +569,7 @@ static int sslu_attach_syscalls(struct sslu *s)
 		&s->skel->links.sslu_sys_readv, &s->skel->links.sslu_sys_recvmsg,
 		&s->skel->links.sslu_sys_write, &s->skel->links.sslu_sys_sendto,
 		&s->skel->links.sslu_sys_writev, &s->skel->links.sslu_sys_sendmsg,
+		&s->skel->links.sslu_sys_close,
 		&s->skel->links.sslu_exec, &s->skel->links.sslu_fork, &s->skel->links.sslu_exit,
 	};
 

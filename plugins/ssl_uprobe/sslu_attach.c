@@ -29,15 +29,16 @@ static struct sslu_scope *sslu_scope_get(struct sslu_attach *a, int pid, bool cr
 }
 
 static int sslu_scope_link(struct sslu_scope *s, struct bpf_program *prog, bool ret, int pid,
-			   const char *path, uint64_t offset)
+			   const char *path, uint64_t offset, uint64_t cookie)
 {
+	LIBBPF_OPTS(bpf_uprobe_opts, opts, .retprobe = ret, .bpf_cookie = cookie);
 	struct bpf_link *link, **links;
 
 	links = realloc(s->links, (s->n_links + 1) * sizeof(*links));
 	if (!links)
 		return -ENOMEM;
 	s->links = links;
-	link = bpf_program__attach_uprobe(prog, ret, pid, path, (size_t)offset);
+	link = bpf_program__attach_uprobe_opts(prog, pid, path, (size_t)offset, &opts);
 	if (!link)
 		return -errno;
 	s->links[s->n_links++] = link;
@@ -55,9 +56,9 @@ static int sslu_attach_hooks(struct sslu_scope *s, const struct sslu_hook *hooks
 		if (h->kind == SSLU_HOOK_NONE)
 			continue;
 		err = sslu_scope_link(s, h->kind == SSLU_HOOK_EX ? enter_ex : enter, false, pid,
-				      path, h->offset);
+				      path, h->offset, 0);
 		if (!err)
-			err = sslu_scope_link(s, ret, true, pid, path, h->offset);
+			err = sslu_scope_link(s, ret, true, pid, path, h->offset, 0);
 		if (err)
 			return err;
 	}
@@ -83,17 +84,25 @@ int sslu_attach_lib(struct sslu_attach *a, const struct sslu_libs *libs, size_t 
 		return -ENOMEM;
 	s->libs = v;
 	s->libs[s->n_libs++] = lib_index;
-	err = sslu_attach_hooks(s, lib->hooks.read, p->read_enter_ex, p->read_enter, p->ret, pid,
-				lib->path);
+	if (lib->hooks.copy.kind == SSLU_HOOK_COPY && !p->entry_return) {
+		err = sslu_scope_link(s, p->copy, false, pid, lib->path, lib->hooks.copy.offset,
+				      (uint64_t)lib->hooks.copy.record_reg);
+		if (!err && lib->hooks.new_conn.kind != SSLU_HOOK_NONE)
+			err = sslu_scope_link(s, p->new_conn, false, pid, lib->path,
+					      lib->hooks.new_conn.offset, 0);
+	} else {
+		err = sslu_attach_hooks(s, lib->hooks.read, p->read_enter_ex, p->read_enter,
+					p->ret, pid, lib->path);
+	}
 	if (!err && p->writes)
 		err = sslu_attach_hooks(s, lib->hooks.write, p->write_enter_ex, p->write_enter,
 					p->ret, pid, lib->path);
 	if (!err && lib->hooks.handshake.kind != SSLU_HOOK_NONE) {
 		err = sslu_scope_link(s, p->handshake_enter, false, pid, lib->path,
-				      lib->hooks.handshake.offset);
+				      lib->hooks.handshake.offset, 0);
 		if (!err)
 			err = sslu_scope_link(s, p->ret, true, pid, lib->path,
-					      lib->hooks.handshake.offset);
+					      lib->hooks.handshake.offset, 0);
 	}
 	return err;
 }

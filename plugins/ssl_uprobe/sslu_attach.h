@@ -19,8 +19,11 @@ struct sslu_progs {
 	struct bpf_program *read_enter_ex, *read_enter;	/* SSLU_HOOK_EX, SSLU_HOOK_RET */
 	struct bpf_program *write_enter_ex, *write_enter;
 	struct bpf_program *handshake_enter;
+	struct bpf_program *copy;			/* SSLU_HOOK_COPY */
+	struct bpf_program *new_conn;			/* SSL_new, with copy */
 	struct bpf_program *ret;			/* the return probe every hook shares */
 	bool writes;		/* hook the write side too (outbound requests, responses) */
+	bool entry_return;	/* hook reads by entry/return even where the copy site is known */
 };
 
 struct sslu_scope {

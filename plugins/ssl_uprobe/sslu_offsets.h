@@ -19,12 +19,16 @@ enum sslu_hook_kind {
 	SSLU_HOOK_NONE = 0,
 	SSLU_HOOK_EX,		/* (SSL *, buf, num, size_t *count): internal function or SSL_*_ex */
 	SSLU_HOOK_RET,		/* int SSL_read(SSL *, buf, int): the count is the return value */
+	SSLU_HOOK_COPY,		/* a call memcpy(buf, plaintext, n) inside ssl3_read_bytes */
 };
 
 struct sslu_hook {
 	enum sslu_hook_kind kind;
 	uint64_t offset;	/* file offset, as uprobes want it */
 	bool emulated;		/* its first instruction is one the kernel emulates */
+	int record_reg;		/* SSLU_HOOK_COPY: the pt_regs slot (8-byte words, x86-64 order)
+				 * holding the SSL3_RECORD copied from, whose type tells
+				 * application data from handshake messages */
 	char what[48];		/* "internal function called by SSL_read" / "SSL_read_ex" */
 };
 
@@ -32,11 +36,16 @@ struct sslu_hook {
  * Up to two hooks per direction: one internal function, or the two exports as a fallback.
  * handshake: SSL_do_handshake (SSLU_HOOK_EX kind unused: only its SSL* matters), hooked to
  * learn the socket of a connection whose first read needs no syscall.
+ * copy: where ssl3_read_bytes copies a record's plaintext into the caller's buffer. When it
+ * is found, reads are hooked there alone: one emulated trap per read that returns data and
+ * none for reads that find nothing, where read[] costs an entry and a return trap per call.
  */
 struct sslu_hooks {
 	struct sslu_hook read[2];
 	struct sslu_hook write[2];
 	struct sslu_hook handshake;
+	struct sslu_hook copy;
+	struct sslu_hook new_conn;	/* SSL_new: per connection, marks the thread (copy mode) */
 };
 
 /*

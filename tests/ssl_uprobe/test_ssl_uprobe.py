@@ -12,6 +12,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
+  nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
+                  function (the fallback where the plaintext copy site is not recognised)
 
 Every request must give exactly one http_request event with "tls": true, its method, path,
 version, host, user agent, the 4-tuple the client saw (its own port) and the JA4H the
@@ -274,11 +276,11 @@ def serve(kind, mpm="prefork"):
     return srv.start()
 
 
-def case_nginx():
+def case_nginx(extra=""):
     srv = serve("nginx")
     other = httpd_env.free_port()
     s_server(other)
-    p = probe("    targets: [comm:nginx]\n")
+    p = probe("    targets: [comm:nginx]\n" + extra)
     pids = srv.workers()
     heads = [("/a%d" % i, head("/a%d" % i, "127.0.0.1", b"Cookie: k=v%d\r\n" % i))
              for i in range(3)]
@@ -342,6 +344,7 @@ def case_python_later():
 CASES = {
     "s_server": case_s_server,
     "nginx": case_nginx,
+    "nginx_entry_return": lambda: case_nginx("    read_hook: entry_return\n"),
     "apache_prefork": lambda: case_apache("prefork"),
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
