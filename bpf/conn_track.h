@@ -37,6 +37,7 @@ struct ct_conn {
 	__u64 start_ns;		/* accept time (bpf_ktime_get_ns): with the key, names the connection */
 	__u32 flags;		/* free for the including program */
 	__u32 pad;
+	char comm[CT_COMM_LEN];	/* of the thread that accepted it, so readers need not ask */
 };
 
 /* An executable by inode: st_ino, and st_dev in the kernel's encoding (major << 20 | minor). */

@@ -54,27 +54,30 @@ static __always_inline void hs_count(__u32 stat)
  */
 static __always_inline __u64 hs_wakeup_flag(__u64 size)
 {
+	__u32 zero = 0;
+	struct hs_config *cfg = bpf_map_lookup_elem(&hs_config, &zero);
 	__u64 avail = bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA);
-	__u64 mark = bpf_ringbuf_query(&hs_events, BPF_RB_RING_SIZE) / 4;
+	__u64 mark = cfg ? cfg->wake_bytes : 0;
 
 	/* avail counts the record just reserved, with its 8-byte ring header */
 	return avail >= mark && avail < mark + size + 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void hs_fill(struct hs_record *rec, __u16 type, struct ct_conn_key *key,
-				    struct ct_conn *conn, __u32 len, __u32 total)
+static __always_inline void hs_fill(struct hs_record *rec, __u16 type, __u64 id,
+				    struct ct_conn_key *key, struct ct_conn *conn, __u32 len,
+				    __u32 total)
 {
 	rec->type = type;
 	rec->pad = 0;
 	rec->tgid = key->tgid;
-	rec->tid = (__u32)bpf_get_current_pid_tgid();
+	rec->tid = (__u32)id;
 	rec->fd = key->fd;
 	rec->conn_start_ns = conn->start_ns;
 	rec->ts_ns = bpf_ktime_get_ns();
 	rec->tuple = conn->tuple;
 	rec->len = len;
 	rec->total = total;
-	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
+	__builtin_memcpy(rec->comm, conn->comm, sizeof(rec->comm));
 }
 
 static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn *conn)
@@ -88,7 +91,7 @@ static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn 
 		hs_count(HS_STAT_RB_FULL);
 		return;
 	}
-	hs_fill(rec, HS_REC_CLOSE, key, conn, 0, 0);
+	hs_fill(rec, HS_REC_CLOSE, bpf_get_current_pid_tgid(), key, conn, 0, 0);
 	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec)));
 }
 
@@ -144,14 +147,15 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 
 	if (ret <= 0 || !ct_proc_watched(key.tgid))
 		return 0;
+	/* a BTF pointer: the register loads are plain (CO-RE relocated) loads, no helper */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
-	key.fd = (int)PT_REGS_PARM1_CORE_SYSCALL(regs);
+	key.fd = (int)PT_REGS_PARM1_SYSCALL(regs);
 	conn = bpf_map_lookup_elem(&ct_conns, &key);
 	if (!conn || (conn->flags & HS_CONN_TLS))
 		return 0;
-	if (kind == HS_READ_RECV && (PT_REGS_PARM4_CORE_SYSCALL(regs) & MSG_PEEK))
+	if (kind == HS_READ_RECV && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK))
 		return 0;	/* the same bytes come again */
-	buf = PT_REGS_PARM2_CORE_SYSCALL(regs);
+	buf = PT_REGS_PARM2_SYSCALL(regs);
 	avail = ret;
 	if (kind == HS_READ_IOV) {
 		struct iovec v;
@@ -194,7 +198,7 @@ reserved:
 		}
 	}
 	conn->flags |= HS_CONN_DATA;
-	hs_fill(rec, HS_REC_DATA, &key, conn, n, ret);
+	hs_fill(rec, HS_REC_DATA, id, &key, conn, n, ret);
 	bpf_ringbuf_submit(rec, hs_wakeup_flag(rsize));
 	return 0;
 }
@@ -250,7 +254,7 @@ static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 to
 		n = HS_RESP_BYTES;
 	if (bpf_probe_read_user(rec->data, n, (const void *)buf))
 		n = 0;
-	hs_fill(rec, HS_REC_RESP, &key, conn, n, total);
+	hs_fill(rec, HS_REC_RESP, id, &key, conn, n, total);
 	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec) + HS_RESP_BYTES));
 	return 0;
 }

@@ -33,14 +33,14 @@ struct hs_record {
 	struct ct_tuple tuple;
 	__u32 len;		/* bytes in data[] */
 	__u32 total;		/* bytes the syscall returned (or was asked to write) */
-	char comm[CT_COMM_LEN];
+	char comm[CT_COMM_LEN];	/* of the thread that accepted the connection */
 	__u8 data[];
 };
 
 /* bpf config, one entry of the array map hs_config */
 struct hs_config {
 	__u32 capture_bytes;	/* <= HS_CAPTURE_MAX */
-	__u32 pad;
+	__u32 wake_bytes;	/* a record that takes the ring past this wakes the consumer */
 };
 
 enum hs_stat {

@@ -100,6 +100,7 @@ static int httpd_open(struct httpd *h, const struct jp_config *cfg)
 	const struct jp_host *host = h->host;
 	uint64_t ring = (uint64_t)host->cfg_int(cfg, "ring_buffer_kb") * 1024;
 	struct hs_config bcfg = { .capture_bytes = h->capture_bytes };
+	uint32_t ring_size = httpd_pow2(ring);
 	struct bpf_program *prog;
 	struct bpf_map *map;
 	uint32_t zero = 0;
@@ -114,7 +115,9 @@ static int httpd_open(struct httpd *h, const struct jp_config *cfg)
 		return err;
 	}
 	map = bpf_object__find_map_by_name(h->obj, "hs_events");
-	if (!map || bpf_map__set_max_entries(map, httpd_pow2(ring))) {
+	/* one wakeup each time the ring gets a quarter full; the timer does the rest */
+	bcfg.wake_bytes = ring_size / 4;
+	if (!map || bpf_map__set_max_entries(map, ring_size)) {
 		httpd_log_err(h, "cannot size the ring buffer of", h->ops->server, -EINVAL);
 		return -EINVAL;
 	}

@@ -1,0 +1,173 @@
+#!/usr/bin/env python3
+"""Cost per hooked syscall of the server plugins, measured without network interrupts (root).
+
+usage: bench/servers_syscall_cost.py BUILD_DIR [ROUNDS]
+
+bpf run-time statistics taken under wrk include the softirqs that interrupt a program (on
+loopback the network is processed there), so this bench isolates the syscalls:
+  unwatched  `dd bs=1` (1M read() + 1M write() by a process no plugin watches), apache
+             plugin (hooks read) off and on: the time added to each read by a process that
+             leaves after the filter lookup
+  watched    a process the nginx plugin watches (comm jp_bench_srv) recv()s 200-byte pieces
+             of data already queued on an accepted loopback TCP connection: every call takes
+             the capture path (lookup, ring buffer reserve, copy, submit)
+Off and on alternate ROUNDS times; medians are printed with the programs' own run time per
+run (kernel.bpf_stats_enabled) over the same calls.
+"""
+import ctypes
+import json
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import threading
+import time
+
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
+                                "servers"))
+import httpd_env  # noqa: E402
+
+BUILD = os.path.abspath(sys.argv[1])
+ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+JA4PROBE = os.path.join(BUILD, "core", "ja4probe")
+PLUGINS = os.path.join(BUILD, "plugins")
+COMM = "jp_bench_srv"
+READS = 1500		# 300 KB: fits the default socket receive buffer
+REPEAT = 5
+PIECE = 200
+
+
+def prog_stats(pid, prefix):
+    ids = set()
+    for fd in os.listdir("/proc/%d/fdinfo" % pid):
+        try:
+            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
+                ids |= {int(l.split()[1]) for l in f if l.startswith("prog_id:")}
+        except OSError:
+            pass
+    out = json.loads(subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True,
+                                    text=True, check=True).stdout)
+    t = c = 0
+    for p in out:
+        if p.get("id") in ids and p.get("name", "").startswith(prefix):
+            t += p.get("run_time_ns", 0)
+            c += p.get("run_cnt", 0)
+    return t, c
+
+
+def dd_ns():
+    t = time.perf_counter()
+    subprocess.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=1000000"],
+                   capture_output=True, check=True)
+    return (time.perf_counter() - t) * 1e9 / 1e6
+
+
+def unwatched():
+    off, on, prog = [], [], []
+    for _ in range(ROUNDS):
+        off.append(dd_ns())
+        probe = httpd_env.Probe(JA4PROBE, PLUGINS, "apache").start()
+        try:
+            t0, c0 = prog_stats(probe.proc.pid, "hs_exit_read")
+            on.append(dd_ns())
+            t1, c1 = prog_stats(probe.proc.pid, "hs_exit_read")
+            prog.append((t1 - t0) / max(1, c1 - c0))
+        finally:
+            probe.cleanup()
+    off.append(dd_ns())
+    print("unwatched process (dd bs=1: one read + one write per byte), apache plugin:")
+    print("  off %.0f ns, on %.0f ns per read+write: %+.0f ns per hooked read; program %.0f ns"
+          % (statistics.median(off), statistics.median(on),
+             statistics.median(on) - statistics.median(off), statistics.median(prog)))
+
+
+class Reader:
+    """A listening socket in a thread-free child process named COMM that, on command,
+    accepts one connection and times READS recv() calls of PIECE bytes."""
+
+    def __init__(self):
+        self.lsock = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+        self.lsock.setsockopt(socket.SOL_SOCKET, socket.SO_RCVBUF, 8 << 20)
+        self.lsock.bind(("127.0.0.1", 0))
+        self.lsock.listen(4)
+        self.port = self.lsock.getsockname()[1]
+        self.r, w = os.pipe()
+        cr, self.w = os.pipe()
+        self.pid = os.fork()
+        if self.pid == 0:
+            os.close(self.r)
+            os.close(self.w)
+            libc = ctypes.CDLL(None)
+            libc.prctl(15, COMM.encode(), 0, 0, 0)  # PR_SET_NAME
+            while os.read(cr, 1) == b"g":
+                c, _ = self.lsock.accept()
+                while len(c.recv(PIECE, socket.MSG_PEEK | socket.MSG_WAITALL)) < PIECE:
+                    pass
+                time.sleep(0.3)	# the client has queued everything
+                t = time.perf_counter()
+                for _ in range(READS):
+                    c.recv(PIECE)
+                os.write(w, b"%d\n" % int((time.perf_counter() - t) * 1e9 / READS))
+                c.close()
+            os._exit(0)
+        os.close(w)
+        os.close(cr)
+
+    def run(self):
+        return statistics.median(self.run_once() for _ in range(REPEAT))
+
+    def run_once(self):
+        os.write(self.w, b"g")
+        s = socket.create_connection(("127.0.0.1", self.port))
+        s.sendall(b"x" * (READS * PIECE))
+        ns = int(os.read(self.r, 64).decode())
+        s.close()
+        return ns
+
+    def stop(self):
+        os.write(self.w, b"q")
+        os.waitpid(self.pid, 0)
+
+
+def watched():
+    rd = Reader()
+    off, on, prog = [], [], []
+    try:
+        for _ in range(ROUNDS):
+            off.append(rd.run())
+            probe = httpd_env.Probe(JA4PROBE, PLUGINS, "nginx",
+                                    "    comm: [%s]\n    exe: []\n" % COMM).start()
+            try:
+                t0, c0 = prog_stats(probe.proc.pid, "hs_exit_recvfr")
+                on.append(rd.run())
+                t1, c1 = prog_stats(probe.proc.pid, "hs_exit_recvfr")
+                prog.append((t1 - t0) / max(1, c1 - c0))
+            finally:
+                probe.cleanup()
+        off.append(rd.run())
+    finally:
+        rd.stop()
+    print("watched process, recv() of %d queued bytes on an accepted TCP socket, nginx "
+          "plugin:" % PIECE)
+    print("  off %.0f ns, on %.0f ns per recv: %+.0f ns per captured read; program %.0f ns"
+          % (statistics.median(off), statistics.median(on),
+             statistics.median(on) - statistics.median(off), statistics.median(prog)))
+
+
+def main():
+    with open("/proc/sys/kernel/bpf_stats_enabled") as f:
+        was = f.read().strip()
+    with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+        f.write("1")
+    try:
+        unwatched()
+        watched()
+    finally:
+        with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
+            f.write(was)
+
+
+if __name__ == "__main__":
+    main()
