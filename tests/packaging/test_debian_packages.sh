@@ -11,6 +11,7 @@
 #   - removing one plugin package removes that plugin and leaves the others `ok`, and a config
 #     enabling it fails --check-config (exit 2) naming the package to install.
 # usage: test_debian_packages.sh SOURCE_ROOT
+# shellcheck disable=SC2046,SC2086  # package and plugin lists are split on purpose
 set -eu
 src=$1
 [ "$(id -u)" = 0 ] || { echo "SKIP: dpkg -i needs root"; exit 77; }
@@ -49,7 +50,10 @@ grep -E '^[EW]: ' "$tmp/lintian.log" || true
 if grep -q '^E: ' "$tmp/lintian.log"; then fail "lintian errors"; fi
 
 # 3. install every package but the debug symbols
-debs=$(ls "$tmp/debs"/*.deb | grep -v -- '-dbgsym_')
+debs=
+for deb in "$tmp/debs"/*.deb; do
+	case "$deb" in *-dbgsym_*) ;; *) debs="$debs $deb" ;; esac
+done
 # shellcheck disable=SC2086
 dpkg -i $debs >"$tmp/dpkg.log" 2>&1 || { cat "$tmp/dpkg.log"; fail "dpkg -i"; }
 
@@ -72,7 +76,8 @@ check_listing() {
 	[ -n "$want" ] || fail "no plugin in the installed packages"
 	[ "$want" = "$got" ] || {
 		/usr/sbin/ja4probe --list-plugins
-		fail "--list-plugins lists '$(echo $got)' ok, the packages hold '$(echo $want)'"; }
+		fail "--list-plugins lists '$(echo "$got" | tr '\n' ' ')' ok," \
+			"the packages hold '$(echo "$want" | tr '\n' ' ')'"; }
 	[ "$(/usr/sbin/ja4probe --list-plugins 2>&1 | grep -vc ' ok$')" = 0 ] || {
 		/usr/sbin/ja4probe --list-plugins; fail "a plugin line is not ok"; }
 }
@@ -197,6 +202,7 @@ echo "ok: after dpkg -r $victim: $(listed_ok | tr '\n' ' ')remain ok; $(cat "$tm
 # ... and so for every plugin package built: the daemon's table of plugin packages agrees with
 #     debian/control (an empty plugin directory stands for "not installed")
 mkdir -m 755 "$tmp/empty"
+n=0
 for deb in "$tmp/debs"/ja4probe-plugin-*.deb; do
 	case "$deb" in *-dbgsym_*) continue ;; esac
 	pkg=$(dpkg-deb -f "$deb" Package)
@@ -207,8 +213,9 @@ for deb in "$tmp/debs"/ja4probe-plugin-*.deb; do
 		>"$tmp/one.log" 2>&1 || rc=$?
 	[ $rc = 2 ] && grep -q "install the package $pkg\b" "$tmp/one.log" ||
 		{ cat "$tmp/one.log"; fail "a missing $plugin does not name the package $pkg (exit $rc)"; }
+	n=$((n + 1))
 done
-echo "ok: a missing plugin names its package, for each of $(ls "$tmp/debs"/ja4probe-plugin-*.deb | grep -vc dbgsym) plugin packages"
+echo "ok: a missing plugin names its package, for each of the $n plugin packages"
 
 # 7. purge leaves no config behind
 purge

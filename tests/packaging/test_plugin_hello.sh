@@ -18,8 +18,11 @@ chmod 755 "$tmp"
 fail() { echo "FAIL: $*"; exit 1; }
 
 meson install -C "$build" --no-rebuild --quiet --destdir "$tmp/stage" >/dev/null
-prefix=$(meson introspect "$build" --buildoptions |
-	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="prefix"][0])')
+option() {	# NAME: a meson option of the build
+	meson introspect "$build" --buildoptions | python3 -c \
+		'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]==sys.argv[1]][0])' "$1"
+}
+prefix=$(option prefix)
 pc=$(find "$tmp/stage" -name ja4probe-plugin.pc)
 [ -n "$pc" ] || fail "ja4probe-plugin.pc not installed"
 # the staged SDK as an installed one would be: the same .pc with its prefix moved to the stage
@@ -37,11 +40,13 @@ meson install -C "$tmp/hello-build" --no-rebuild --quiet >/dev/null
 exported=$(nm -D --defined-only "$plugindir/hello.so" | awk '$2 ~ /[TDRB]/ {print $3}')
 [ "$exported" = "ja4probe_plugin" ] || fail "hello.so exports: $exported"
 
-daemon="$tmp/stage$prefix/$(meson introspect "$build" --buildoptions |
-	python3 -c 'import json,sys; print([o["value"] for o in json.load(sys.stdin) if o["name"]=="sbindir"][0])')/ja4probe"
+daemon="$tmp/stage$prefix/$(option sbindir)/ja4probe"
 # the rpath names the final private library directory, which a stage is not
 fplib=$(find "$tmp/stage" -name libja4probe-fp.so)
-[ -z "$fplib" ] || export LD_LIBRARY_PATH="$(dirname "$fplib")"
+if [ -n "$fplib" ]; then
+	LD_LIBRARY_PATH=$(dirname "$fplib")
+	export LD_LIBRARY_PATH
+fi
 "$daemon" --list-plugins --plugin-dir "$plugindir" >"$tmp/list" 2>&1 || true
 grep -q '^hello .* ok$' "$tmp/list" || { cat "$tmp/list"; fail "the staged daemon does not load hello.so"; }
 
