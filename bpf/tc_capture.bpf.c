@@ -5,7 +5,8 @@
  *  - ingress: a SYN to a listed port; the first payload segments of a client flow that
  *    begin a TLS handshake record (until the hello is complete) or an HTTP request line
  *    (until the head ends); a QUIC v1 client Initial to a listed UDP port;
- *  - egress: a SYN-ACK from a listed port; the segments carrying the ServerHello.
+ *  - egress: a SYN-ACK from a listed port; the segments carrying the ServerHello; a QUIC v1
+ *    server Initial.
  * Everything else leaves at once. Parsing and fingerprinting happen in userspace.
  */
 #include "vmlinux.h"
@@ -445,18 +446,19 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 }
 
 /*
- * A client's QUIC v1 Initial (long header, type Initial): copied whole, every one of them
- * (a ClientHello may span several); only the first datagrams of a connection are Initials.
+ * A QUIC v1 Initial (long header, type Initial), the client's coming in (ClientHello) or the
+ * server's going out (ServerHello): copied whole, every one of them (a hello may span
+ * several); only the first datagrams of a connection are Initials.
  */
 static __always_inline void tcap_quic(struct __sk_buff *skb, struct tcap_pkt *p,
-				      enum tcap_link link)
+				      enum tcap_dir dir, enum tcap_link link)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
 	__u32 off = p->payload_off;
 	__u8 b[5];
 
-	if (p->payload_len < QUIC_MIN_INITIAL)
+	if (p->payload_len < (dir == TCAP_DIR_INGRESS ? QUIC_MIN_INITIAL : sizeof(b)))
 		return;
 	if (off <= TCAP_MAX_L4_OFF + 8 && data + off + sizeof(b) <= data_end)
 		__builtin_memcpy(b, data + off, sizeof(b));
@@ -465,8 +467,8 @@ static __always_inline void tcap_quic(struct __sk_buff *skb, struct tcap_pkt *p,
 	if ((b[0] & 0xf0) != 0xc0 || b[1] || b[2] || b[3] || b[4] != 1)
 		return;
 	tcap_count(TCAP_CNT_QUIC);
-	if (!tcap_src_ignored(p->key.saddr))
-		tcap_submit(skb, TCAP_DIR_INGRESS, link, TCAP_KIND_QUIC);
+	if (!tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr : p->key.daddr))
+		tcap_submit(skb, dir, link, TCAP_KIND_QUIC);
 }
 
 static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
@@ -485,8 +487,7 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 	}
 
 	if (p.proto == IPPROTO_UDP_NR) {
-		if (dir == TCAP_DIR_INGRESS)
-			tcap_quic(skb, &p, link);
+		tcap_quic(skb, &p, dir, link);
 		return TC_ACT_OK;
 	}
 	syn_ack = p.tcp_flags & (TCP_SYN | TCP_ACK);

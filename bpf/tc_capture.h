@@ -40,7 +40,7 @@ enum tcap_kind {
 	TCAP_KIND_SYN_ACK,
 	TCAP_KIND_TLS,		/* a segment of a TLS handshake at the start of a flow */
 	TCAP_KIND_HTTP,		/* a segment of an HTTP request head */
-	TCAP_KIND_QUIC,		/* a client's QUIC v1 Initial datagram */
+	TCAP_KIND_QUIC,		/* a QUIC v1 Initial datagram */
 };
 
 #define TCAP_REC_TRUNCATED 0x01	/* caplen < len */
@@ -73,7 +73,7 @@ enum tcap_counter {
 	TCAP_CNT_IGNORED_SRC,	/* matched ignore_src */
 	TCAP_CNT_IGNORED_PORT,	/* TCP packets whose service port is not listed */
 	TCAP_CNT_MALFORMED,	/* headers that do not fit the packet */
-	TCAP_CNT_QUIC,		/* QUIC v1 client Initials */
+	TCAP_CNT_QUIC,		/* QUIC v1 Initials */
 	TCAP_CNT_MAX,
 };
 
