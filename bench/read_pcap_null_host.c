@@ -7,132 +7,13 @@
  *
  * usage: read_pcap_null_host FILE
  */
-#include <stdarg.h>
 #include <stdio.h>
-#include <string.h>
 
+#include "null_host.h"
 #include "read_pcap.h"
-
-#define NULL_HOST_COUNTERS 64
-
-static struct null_host {
-	uint64_t events;
-	size_t n;
-	const char *names[NULL_HOST_COUNTERS];
-	uint64_t values[NULL_HOST_COUNTERS];
-	char dummy;
-} nh;
-
-static void nh_log(struct jp_plugin_ctx *ctx, enum jp_log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)ctx;
-	(void)level;
-	va_start(ap, fmt);
-	vfprintf(stderr, fmt, ap);
-	va_end(ap);
-	fputc('\n', stderr);
-}
-
-static struct jp_event *nh_event_new(struct jp_plugin_ctx *ctx, const char *type,
-				     const struct timespec *ts)
-{
-	(void)ctx;
-	(void)type;
-	(void)ts;
-	return (struct jp_event *)&nh.dummy;
-}
-
-static struct jp_obj *nh_root(struct jp_event *ev)
-{
-	return (struct jp_obj *)ev;
-}
-
-static struct jp_obj *nh_object(struct jp_obj *parent, const char *key)
-{
-	(void)key;
-	return parent;
-}
-
-static int nh_string(struct jp_obj *o, const char *k, const char *v)
-{
-	(void)o, (void)k, (void)v;
-	return 0;
-}
-
-static int nh_string_len(struct jp_obj *o, const char *k, const char *v, size_t len)
-{
-	(void)o, (void)k, (void)v, (void)len;
-	return 0;
-}
-
-static int nh_int(struct jp_obj *o, const char *k, int64_t v)
-{
-	(void)o, (void)k, (void)v;
-	return 0;
-}
-
-static int nh_bool(struct jp_obj *o, const char *k, bool v)
-{
-	(void)o, (void)k, (void)v;
-	return 0;
-}
-
-static int nh_ip(struct jp_obj *o, const char *k, int family, const void *addr)
-{
-	(void)o, (void)k, (void)family, (void)addr;
-	return 0;
-}
-
-static int nh_string_list(struct jp_obj *o, const char *k, const char *const *v, size_t n)
-{
-	(void)o, (void)k, (void)v, (void)n;
-	return 0;
-}
-
-static int nh_emit(struct jp_event *ev)
-{
-	(void)ev;
-	nh.events++;
-	return 0;
-}
-
-static void nh_discard(struct jp_event *ev)
-{
-	(void)ev;
-}
-
-static uint64_t *nh_counter(struct jp_plugin_ctx *ctx, const char *name)
-{
-	(void)ctx;
-	for (size_t i = 0; i < nh.n; i++)
-		if (!strcmp(nh.names[i], name))
-			return &nh.values[i];
-	if (nh.n == NULL_HOST_COUNTERS)
-		return NULL;
-	nh.names[nh.n] = name;
-	return &nh.values[nh.n++];
-}
 
 int main(int argc, char **argv)
 {
-	const struct jp_host host = {
-		.struct_size = sizeof(host),
-		.log = nh_log,
-		.event_new = nh_event_new,
-		.event_root = nh_root,
-		.obj_object = nh_object,
-		.obj_string = nh_string,
-		.obj_string_len = nh_string_len,
-		.obj_int = nh_int,
-		.obj_bool = nh_bool,
-		.obj_ip = nh_ip,
-		.obj_string_list = nh_string_list,
-		.event_emit = nh_emit,
-		.event_discard = nh_discard,
-		.counter = nh_counter,
-	};
 	struct fp_decoder_config cfg;
 	int err;
 
@@ -141,11 +22,7 @@ int main(int argc, char **argv)
 		return 2;
 	}
 	fp_decoder_config_default(&cfg);
-	err = read_pcap_run(argv[1], &host, &cfg);
-	printf("events %llu", (unsigned long long)nh.events);
-	for (size_t i = 0; i < nh.n; i++)
-		if (nh.values[i])
-			printf(" %s %llu", nh.names[i], (unsigned long long)nh.values[i]);
-	printf("\n");
+	err = read_pcap_run(argv[1], null_host(), &cfg);
+	null_host_print(stdout);
 	return err ? 1 : 0;
 }

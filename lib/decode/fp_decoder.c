@@ -313,10 +313,12 @@ static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32
 	}
 	off = (int32_t)(seq - ds->base);
 	if (off < 0) {			/* starts before offset 0: keep the part after it */
-		if ((uint32_t)-off >= len)
+		uint32_t early = ds->base - seq;
+
+		if (early >= len)
 			return;
-		data += (uint32_t)-off;
-		len -= (uint32_t)-off;
+		data += early;
+		len -= early;
 		off = 0;
 	}
 	if ((uint32_t)off >= d->cfg.flow_bytes)
