@@ -5,6 +5,8 @@
 #   plugin     ja4probe with ssl_uprobe, default targets (every libssl user, system-wide:
 #              wrk traps too)
 #   targeted   ja4probe with ssl_uprobe, targets: [comm:nginx] (per-process uprobes)
+#   targ_er    the same with read_hook: entry_return (entry and return probes on OpenSSL's
+#              internal read function instead of one probe at the plaintext copy)
 #   naive      entry+return probes on SSL_read/SSL_write, system-wide, a wakeup per event
 #              (bench/ssl_uprobe_naive)
 # Each mode runs ROUNDS times interleaved with the others; medians are printed: requests/s,
@@ -95,7 +97,9 @@ for line in open(sys.argv[1]):
     e = json.loads(line)
     if e["event_type"] == "http_request": n += 1
     elif e["event_type"] == "stats": last = e["stats"]["plugins"].get("ssl_uprobe", last)
-lost = last.get("lost", 0) + sum(v for k, v in last.items() if k.startswith("http_") and k != "http_responses_unmatched")
+# a client's reads (wrk's responses, system-wide) are not requests: http_not_request is no loss
+lost = last.get("lost", 0) + sum(v for k, v in last.items() if k.startswith("http_") and
+                                 k not in ("http_responses_unmatched", "http_not_request"))
 print(n, lost)
 PY
 }
@@ -105,6 +109,8 @@ run_mode() {	# $1 mode; prints "requests rps cpu events lost"
 	base) echo "$(measure) - -" ;;
 	plugin) start_ja4probe ""; m=$(measure); echo "$m $(stop_ja4probe)" ;;
 	targeted) start_ja4probe "    targets: [comm:nginx]"; m=$(measure); echo "$m $(stop_ja4probe)" ;;
+	targ_er) start_ja4probe "    targets: [comm:nginx]
+    read_hook: entry_return"; m=$(measure); echo "$m $(stop_ja4probe)" ;;
 	naive)
 		"$BUILD/bench/ssl_uprobe_naive" "$LIBSSL" > "$TMP/naive.out" 2>&1 &
 		JP_PID=$!
@@ -115,7 +121,7 @@ run_mode() {	# $1 mode; prints "requests rps cpu events lost"
 	esac
 }
 
-MODES="base plugin targeted naive"
+MODES="base plugin targeted targ_er naive"
 for r in $(seq "$ROUNDS"); do
 	for m in $MODES; do
 		echo "$m $(run_mode "$m")" >> "$TMP/results"
@@ -133,7 +139,7 @@ for line in open(sys.argv[1]):
 med = lambda m, i: statistics.median(r[i] for r in rows[m])
 base_rps, base_cpu = med("base", 1), med("base", 2)
 print(f"{'mode':<9} {'req/s':>8} {'ratio':>6} {'us/req':>7} {'+us/req':>8}  events/requests, lost")
-for m in ["base", "plugin", "targeted", "naive"]:
+for m in ["base", "plugin", "targeted", "targ_er", "naive"]:
     if m not in rows: continue
     rps, cpu = med(m, 1), med(m, 2)
     evs = "-" if rows[m][0][3] == "-" else " ".join(f"{r[3]}/{r[0]} lost {r[4]}" for r in rows[m])
