@@ -61,8 +61,11 @@ def port_open(port):
 class Server:
     """nginx (kind 'nginx') or apache2 (kind 'apache', mpm 'prefork' or 'event')."""
 
-    def __init__(self, kind, mpm="prefork", workers=2):
-        self.kind, self.mpm = kind, mpm
+    def __init__(self, kind, mpm="prefork", workers=2, daemon=False):
+        """daemon (nginx): the master detaches, as a binary upgrade needs (nginx refuses one
+        while its parent is not init)."""
+        self.kind, self.mpm, self.daemon = kind, mpm, daemon
+        self.masters = []
         self.port = free_port()
         self.dir = tempfile.mkdtemp(prefix="ja4probe-%s-%d-" % (kind, os.getpid()))
         os.chmod(self.dir, 0o755)
@@ -74,7 +77,7 @@ class Server:
 
     def _nginx_conf(self, workers):
         d = self.dir
-        return f"""daemon off;
+        return f"""daemon {"on" if self.daemon else "off"};
 worker_processes {workers};
 pid {self.pidfile};
 error_log {d}/error.log;
@@ -128,13 +131,19 @@ ErrorDocument 404 "ok"
 
     def command(self):
         if self.kind == "nginx":
-            return ["nginx", "-c", self.conf, "-p", self.dir]
+            # by path: a binary upgrade execs argv[0]
+            return [shutil.which("nginx") or "/usr/sbin/nginx", "-c", self.conf, "-p", self.dir]
         return ["apache2", "-f", self.conf, "-DFOREGROUND"]
 
     def start(self):
         self.log = open(os.path.join(self.dir, "stdout"), "w")
         self.proc = subprocess.Popen(self.command(), stdout=self.log, stderr=subprocess.STDOUT,
                                      start_new_session=True)
+        if self.daemon:
+            self.proc.wait(20)
+            self.masters = [wait_for(self._pid_from_file, 20)]
+        else:
+            self.masters = [self.proc.pid]
         if not wait_for(lambda: port_open(self.port) and len(self.workers()) > 0, 20):
             raise RuntimeError("%s did not start: %s" % (self.kind, self.errors()))
         return self
@@ -149,8 +158,15 @@ ErrorDocument 404 "ok"
                 pass
         return "\n".join(out)
 
+    def _pid_from_file(self):
+        try:
+            with open(self.pidfile) as f:
+                return int(f.read().split()[0])
+        except (OSError, ValueError, IndexError):
+            return None
+
     def workers(self):
-        return children(self.proc.pid) if self.proc else set()
+        return children(self.masters[0]) if self.masters and self.masters[0] else set()
 
     def reload(self):
         """nginx -s reload / apache graceful restart; returns once every worker is new."""
@@ -159,22 +175,52 @@ ErrorDocument 404 "ok"
             subprocess.run(self.command() + ["-s", "reload"], check=True,
                            capture_output=True)
         else:
-            os.kill(self.proc.pid, signal.SIGUSR1)
+            os.kill(self.masters[0], signal.SIGUSR1)
         ok = wait_for(lambda: (lambda w: w and not (w & old))(self.workers()), 30)
         if not ok:
             raise RuntimeError("%s reload: workers %s did not all change (%s)"
                                % (self.kind, sorted(old), sorted(self.workers())))
         return self.workers()
 
+    def upgrade(self):
+        """nginx binary upgrade (USR2, then WINCH to the old master): returns the workers of
+        the new master once the old master's workers are gone."""
+        old_master, old = self.masters[0], self.workers()
+        os.kill(old_master, signal.SIGUSR2)
+        new_master = wait_for(lambda: [p for p in children(old_master)
+                                       if children(p) and p not in old], 30)
+        if not new_master:
+            raise RuntimeError("nginx upgrade: no new master (%s)" % self.errors())
+        os.kill(old_master, signal.SIGWINCH)
+        if not wait_for(lambda: children(old_master) == set(new_master), 30):
+            raise RuntimeError("nginx upgrade: old workers %s stay" % sorted(old))
+        self.masters.append(new_master[0])
+        return children(new_master[0])
+
     def stop(self):
+        sig = signal.SIGTERM if self.kind == "apache" else signal.SIGQUIT
+        for pid in reversed(self.masters):
+            try:
+                os.kill(pid, sig)
+            except (ProcessLookupError, TypeError):
+                pass
         if self.proc and self.proc.poll() is None:
-            self.proc.send_signal(signal.SIGTERM if self.kind == "apache" else signal.SIGQUIT)
             try:
                 self.proc.wait(15)
             except subprocess.TimeoutExpired:
+                pass
+        for pid in self.masters:
+            if pid and wait_for(lambda: not os.path.exists("/proc/%d" % pid), 10) is False:
+                os.kill(pid, signal.SIGKILL)
+        if self.proc:
+            # whatever the server started and left is in its session (or its own, if daemon)
+            try:
                 os.killpg(self.proc.pid, signal.SIGKILL)
-                self.proc.wait(5)
+            except ProcessLookupError:
+                pass
+            self.proc.wait(5)
         self.proc = None
+        self.masters = []
         shutil.rmtree(self.dir, ignore_errors=True)
 
 

@@ -6,6 +6,7 @@ usage: test_httpd.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
                   pipelined heads, a POST body, TLS bytes (skipped), wrk; with
                   capture_responses: an http_response (status, latency) per request
   nginx_reload    requests during and after `nginx -s reload`: the new workers' are captured
+  nginx_upgrade   binary upgrade (USR2, WINCH): the new master's workers are captured
   apache_prefork  as nginx, plus a graceful restart mid-run, prefork MPM
   apache_event    the same with the event MPM
 
@@ -291,6 +292,25 @@ def run_reload(server, probe):
     return len(sent) + len(after), 0
 
 
+def run_upgrade(server, probe):
+    port = server.port
+    before = []
+    for i in range(5):
+        h = head("GET", "/before-upgrade/%d" % i, "localhost")
+        before += raw_requests(port, [h], [("GET", "/before-upgrade/%d" % i, h)])
+    new_workers = server.upgrade()
+    after = []
+    for i in range(20):
+        h = head("GET", "/after-upgrade/%d" % i, "localhost")
+        after += raw_requests(port, [h], [("GET", "/after-upgrade/%d" % i, h)])
+    time.sleep(0.3)
+    events = probe.stop()
+    check_events(events, port, before)
+    check_events(events, port, after, workers=new_workers)
+    check_stats(events)
+    return len(before) + len(after), 0
+
+
 PLUGIN = "nginx" if CASE.startswith("nginx") else "apache"
 SERVER = PLUGIN
 RESPONSES = CASE == "nginx"
@@ -298,13 +318,14 @@ RESPONSES = CASE == "nginx"
 
 def main():
     mpm = CASE.split("_", 1)[1] if PLUGIN == "apache" else "prefork"
-    server = httpd_env.Server(PLUGIN, mpm=mpm)
+    server = httpd_env.Server(PLUGIN, mpm=mpm, daemon=CASE == "nginx_upgrade")
     probe = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, PLUGIN,
                             "    capture_responses: true\n" if RESPONSES else "")
     try:
         server.start()
         probe.start()
-        n, n_wrk = (run_reload if CASE == "nginx_reload" else run_basic)(server, probe)
+        run = {"nginx_reload": run_reload, "nginx_upgrade": run_upgrade}.get(CASE, run_basic)
+        n, n_wrk = run(server, probe)
     finally:
         probe.cleanup()
         server.stop()
