@@ -13,7 +13,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
   nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
-                  function (the fallback where the plaintext copy site is not recognised)
+                  function (the fallback where the plaintext copy site is not recognised),
+                  and capture_responses: an http_response (status 200) per request
 
 Every request must give exactly one http_request event with "tls": true, its method, path,
 version, host, user agent, the 4-tuple the client saw (its own port) and the JA4H the
@@ -294,6 +295,12 @@ def case_nginx(extra=""):
     check_curl(events, lport, "/curl")
     foreign = [e for e in requests_of(events) if e.get("dest_port") == other]
     check(not foreign, "a process outside the targets was captured: %s" % foreign)
+    if "capture_responses" in extra:
+        for s in sent:
+            resp = [e for e in events if e.get("event_type") == "http_response" and
+                    e.get("src_port") == s.lport and e["http"].get("path") == s.path]
+            check(len(resp) == 1 and resp[0]["http"].get("status") == 200,
+                  "http_response of %s from port %d: %s" % (s.path, s.lport, resp))
     check_no_loss(events)
 
 
@@ -344,7 +351,8 @@ def case_python_later():
 CASES = {
     "s_server": case_s_server,
     "nginx": case_nginx,
-    "nginx_entry_return": lambda: case_nginx("    read_hook: entry_return\n"),
+    "nginx_entry_return": lambda: case_nginx("    read_hook: entry_return\n"
+                                             "    capture_responses: true\n"),
     "apache_prefork": lambda: case_apache("prefork"),
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
