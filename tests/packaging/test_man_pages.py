@@ -58,7 +58,7 @@ def allowed_keys(daemon, plugin_dir, yaml_text):
 
 
 def main():
-    daemon, plugin_dir, man8, man5 = sys.argv[1:5]
+    daemon, plugin_dir, man8, man5 = (os.path.normpath(a) for a in sys.argv[1:5])
     for page in (man8, man5):
         check_groff(page)
 
