@@ -141,21 +141,12 @@ static int httpd_open(struct httpd *h, const struct jp_config *cfg)
 	return ct_filter_configure(host, h->obj, &h->match);
 }
 
-int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
-	       const struct jp_config *cfg, void **state)
+static int httpd_setup(struct httpd *h, const struct jp_config *cfg)
 {
-	struct httpd *h = calloc(1, sizeof(*h));
+	const struct jp_host *host = h->host;
 	struct http_stream_config scfg = { 0 };
 	int err;
 
-	if (!h) {
-		host->log(host->ctx, JP_LOG_ERROR, "out of memory");
-		return -ENOMEM;
-	}
-	*state = h;
-	h->ops = ops;
-	h->host = host;
-	h->timer = -1;
 	h->responses = host->cfg_bool(cfg, "capture_responses");
 	h->capture_bytes = (uint32_t)host->cfg_int(cfg, "capture_bytes");
 	h->poll_ms = (uint64_t)host->cfg_int(cfg, "poll_interval_ms");
@@ -188,6 +179,30 @@ int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
 	if (err)
 		return err;
 	return httpd_open(h, cfg);
+}
+
+int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
+	       const struct jp_config *cfg, void **state)
+{
+	struct httpd *h = calloc(1, sizeof(*h));
+	int err;
+
+	*state = NULL;
+	if (!h) {
+		host->log(host->ctx, JP_LOG_ERROR, "out of memory");
+		return -ENOMEM;
+	}
+	h->ops = ops;
+	h->host = host;
+	h->timer = -1;
+	err = httpd_setup(h, cfg);
+	if (err) {
+		/* the host calls destroy() only after a successful init() */
+		httpd_destroy(h);
+		return err;
+	}
+	*state = h;
+	return 0;
 }
 
 /* ::ffff:a.b.c.d on a dual-stack listener is an IPv4 client: report it as one. */
