@@ -39,6 +39,16 @@ if [ -n "$(installed)" ]; then
 	purge
 fi
 
+# 0. what scripts/install-deps.sh installs to build is what debian/control declares
+build_deps=$(python3 -c 'import re,sys; print(re.search(r"^BUILD=\"([^\"]*)\"", open(sys.argv[1]).read(), re.M).group(1))' \
+	"$src/scripts/install-deps.sh")
+[ -n "$build_deps" ] || fail "no BUILD list in scripts/install-deps.sh"
+declared=$(sed -n '/^Build-Depends:/,/^[A-Z]/p' "$src/packaging/debian/control")
+for p in $build_deps; do
+	echo "$declared" | grep -Eq "(^|[ :,])$p( |,|$)" ||
+		fail "$p is installed by scripts/install-deps.sh to build, but not in Build-Depends"
+done
+
 # 1. build (quietly; the log is shown when it fails)
 "$src/packaging/build-deb.sh" "$tmp/debs" >"$tmp/build.log" 2>&1 || {
 	tail -60 "$tmp/build.log"; fail "packaging/build-deb.sh"; }
