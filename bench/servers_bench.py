@@ -67,7 +67,7 @@ def one_run(server, probe):
     cpu0 = cpu_seconds(workers)
     jp0 = cpu_seconds([probe_pid]) if probe else 0
     bpf0 = bpf_prog_stats(probe_pid) if probe else {}
-    n, rps = httpd_env.wrk(url, seconds=SECONDS, connections=20)
+    n, rps, _ = httpd_env.wrk(url, seconds=SECONDS, connections=20)
     cpu = cpu_seconds(workers) - cpu0
     jp = (cpu_seconds([probe_pid]) - jp0) if probe else 0
     bpf = {}

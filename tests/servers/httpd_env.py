@@ -288,11 +288,13 @@ def last_stats(events, plugin):
 
 
 def wrk(url, seconds=2, connections=4, threads=1):
-    """Runs wrk; returns (requests completed, requests/s)."""
+    """Runs wrk; returns (requests completed, requests/s, socket errors): a request that
+    timed out was sent (and read by the server) but is not counted as completed."""
     out = subprocess.run(["wrk", "-t%d" % threads, "-c%d" % connections, "-d%ds" % seconds, url],
                          capture_output=True, text=True, timeout=seconds + 30).stdout
     m = re.search(r"(\d+) requests in", out)
     r = re.search(r"Requests/sec:\s+([\d.]+)", out)
     if not m or not r:
         raise RuntimeError("wrk said: " + out)
-    return int(m.group(1)), float(r.group(1))
+    e = re.search(r"Socket errors: connect (\d+), read (\d+), write (\d+), timeout (\d+)", out)
+    return int(m.group(1)), float(r.group(1)), sum(int(x) for x in e.groups()) if e else 0
