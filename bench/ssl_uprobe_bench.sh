@@ -11,7 +11,8 @@
 #              (bench/ssl_uprobe_naive)
 # Each mode runs ROUNDS times interleaved with the others; medians are printed: requests/s,
 # its ratio to base, CPU us per request of the nginx worker (utime+stime from /proc/PID/stat
-# over wrk's request count), us added per request, events and losses.
+# over wrk's request count), us added per request, the probe process's own CPU us per request
+# (ja4probe draining and decoding; the naive loader), events and losses.
 #
 # usage: bench/ssl_uprobe_bench.sh BUILD_DIR [SECONDS] [ROUNDS]     (root)
 set -eu
@@ -28,7 +29,8 @@ cleanup() {
 }
 trap cleanup EXIT INT TERM
 
-PORT=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+PORT=$(python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0))
+print(s.getsockname()[1])')
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$TMP/key.pem" -out "$TMP/cert.pem" -days 1 \
 	-subj /CN=localhost 2>/dev/null
 mkdir -p "$TMP/logs"
@@ -56,14 +58,17 @@ WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
-# one wrk run: prints "requests rps cpu_us_per_request"
+# one wrk run: prints "requests rps cpu_us_per_request probe_cpu_us_per_request"
 measure() {
-	c0=$(cpu_ticks "$WORKER")
+	c0=$(cpu_ticks "$WORKER"); p0=0
+	[ -n "$JP_PID" ] && p0=$(cpu_ticks "$JP_PID")
 	wrk -t1 -c20 -d"${DUR}s" "https://127.0.0.1:$PORT/" > "$TMP/wrk.out"
-	c1=$(cpu_ticks "$WORKER")
-	awk -v c0="$c0" -v c1="$c1" -v hz="$(getconf CLK_TCK)" '
+	c1=$(cpu_ticks "$WORKER"); p1=0
+	[ -n "$JP_PID" ] && p1=$(cpu_ticks "$JP_PID")
+	awk -v c0="$c0" -v c1="$c1" -v p0="$p0" -v p1="$p1" -v hz="$(getconf CLK_TCK)" '
 		/requests in/ { req = $1 } /Requests\/sec/ { rps = $2 }
-		END { printf "%d %.0f %.2f\n", req, rps, (c1 - c0) * 1e6 / hz / req }' "$TMP/wrk.out"
+		END { printf "%d %.0f %.2f %.2f\n", req, rps, (c1 - c0) * 1e6 / hz / req,
+		      (p1 - p0) * 1e6 / hz / req }' "$TMP/wrk.out"
 }
 
 start_ja4probe() {	# $1: extra plugin config lines
@@ -129,19 +134,22 @@ for r in $(seq "$ROUNDS"); do
 	done
 done
 
-echo "nginx 1 worker, HTTPS 3-byte body, wrk -t1 -c20 -d${DUR}s keep-alive; medians of $ROUNDS rounds"
+echo "nginx 1 worker, HTTPS 3-byte body, wrk -t1 -c20 -d${DUR}s keep-alive;" \
+	"medians of $ROUNDS rounds"
 python3 - "$TMP/results" <<'PY'
 import statistics, sys
 rows = {}
 for line in open(sys.argv[1]):
-    m, req, rps, cpu, ev, lost = line.split()
-    rows.setdefault(m, []).append((int(req), float(rps), float(cpu), ev, lost))
+    m, req, rps, cpu, pcpu, ev, lost = line.split()
+    rows.setdefault(m, []).append((int(req), float(rps), float(cpu), ev, lost, float(pcpu)))
 med = lambda m, i: statistics.median(r[i] for r in rows[m])
 base_rps, base_cpu = med("base", 1), med("base", 2)
-print(f"{'mode':<9} {'req/s':>8} {'ratio':>6} {'us/req':>7} {'+us/req':>8}  events/requests, lost")
+print(f"{'mode':<9} {'req/s':>8} {'ratio':>6} {'us/req':>7} {'+us/req':>8} {'probe':>6}"
+      "  events/requests, lost")
 for m in ["base", "plugin", "targeted", "targ_er", "naive"]:
     if m not in rows: continue
-    rps, cpu = med(m, 1), med(m, 2)
+    rps, cpu, pcpu = med(m, 1), med(m, 2), med(m, 5)
     evs = "-" if rows[m][0][3] == "-" else " ".join(f"{r[3]}/{r[0]} lost {r[4]}" for r in rows[m])
-    print(f"{m:<9} {rps:8.0f} {rps / base_rps:6.2f} {cpu:7.2f} {cpu - base_cpu:+8.2f}  {evs}")
+    print(f"{m:<9} {rps:8.0f} {rps / base_rps:6.2f} {cpu:7.2f} {cpu - base_cpu:+8.2f} {pcpu:6.2f}"
+          f"  {evs}")
 PY

@@ -50,7 +50,7 @@ struct sslu_data_rec {
 	unsigned int dir;	/* enum sslu_dir */
 	struct ct_tuple tuple;	/* src: the peer, dst: this socket; family 0: unknown */
 	unsigned int len;	/* bytes the call transferred */
-	unsigned int cap_len;	/* bytes of plaintext right after this record (<= len, <= SSLU_DATA_MAX) */
+	unsigned int cap_len;	/* plaintext bytes right after this record (<= len, SSLU_DATA_MAX) */
 	char comm[SSLU_COMM_LEN];
 };
 

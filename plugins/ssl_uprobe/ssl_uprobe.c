@@ -654,7 +654,8 @@ static void sslu_collect_stats(void *state)
 
 	sslu_drain(s);
 	/* reassembly losses are counted by http_stream under http_* */
-	*s->c_lost = sslu_bpf_counter(s, SSLU_CNT_RB_FULL) + sslu_bpf_counter(s, SSLU_CNT_CTL_LOST) +
+	*s->c_lost = sslu_bpf_counter(s, SSLU_CNT_RB_FULL) +
+		     sslu_bpf_counter(s, SSLU_CNT_CTL_LOST) +
 		     sslu_bpf_counter(s, SSLU_CNT_CALLS_FULL) +
 		     sslu_bpf_counter(s, SSLU_CNT_READ_FAULT) + s->user_lost;
 	*s->c_copy_truncated = sslu_bpf_counter(s, SSLU_CNT_TRUNCATED);

@@ -17,7 +17,7 @@
 
 enum sslu_hook_kind {
 	SSLU_HOOK_NONE = 0,
-	SSLU_HOOK_EX,		/* (SSL *, buf, num, size_t *count): internal function or SSL_*_ex */
+	SSLU_HOOK_EX,		/* (SSL *, buf, num, size_t *count): internal or SSL_*_ex */
 	SSLU_HOOK_RET,		/* int SSL_read(SSL *, buf, int): the count is the return value */
 	SSLU_HOOK_COPY,		/* a call memcpy(buf, plaintext, n) inside ssl3_read_bytes */
 };

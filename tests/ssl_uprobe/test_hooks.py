@@ -73,7 +73,8 @@ for line in run(DUMP, LIB).splitlines():
     hooks[name] = (int(kind), int(off, 16), emulated == "1")
 print(hooks)
 sym = symbols()
-for name, plain, ex in (("read", "SSL_read", "SSL_read_ex"), ("write", "SSL_write", "SSL_write_ex")):
+for name, plain, ex in (("read", "SSL_read", "SSL_read_ex"),
+                        ("write", "SSL_write", "SSL_write_ex")):
     target = first_call(sym[plain])
     check(target is not None and target == first_call(sym[ex]),
           "%s and %s do not call one function (objdump)" % (plain, ex))
