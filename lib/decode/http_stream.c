@@ -426,6 +426,11 @@ int http_stream_data(struct http_streams *s, const struct http_stream_key *key,
 			st->state = HS_IDLE;
 			/* fall through */
 		case HS_IDLE:
+			/* empty lines before a request line are allowed (RFC 9112 2.2) */
+			if (*p == '\r' || *p == '\n') {
+				pos++;
+				continue;
+			}
 			if (!fp_http_looks_like_request(p, n) && n >= 16) {
 				(*s->not_request)++;
 				st->state = HS_RESYNC;

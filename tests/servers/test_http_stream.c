@@ -281,11 +281,16 @@ static void test_pipelined_and_bodies(void)
 	expect(n_events == 5 && !strcmp(events[3].path, "/p") && !strcmp(events[4].path, "/d"),
 	       "Content-Length body skipped: %zu events, last %s", n_events,
 	       n_events ? events[n_events - 1].path : "");
+	/* the CRLF some clients send after a body, before the next request line */
+	feed_str(s, "POST /crlf HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab\r\n"
+		    "GET /after-crlf HTTP/1.1\r\nHost: x\r\n\r\n");
+	expect(n_events == 7 && !strcmp(events[6].path, "/after-crlf"),
+	       "empty line before a request line: %zu events", n_events);
 	/* chunked: unknown length, the next read that starts a request is one */
 	feed_str(s, "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n");
 	feed_str(s, "hello\r\n0\r\n\r\n");
 	feed_str(s, "GET /e HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 7 && !strcmp(events[6].path, "/e"), "chunked body: %zu events",
+	expect(n_events == 9 && !strcmp(events[8].path, "/e"), "chunked body: %zu events",
 	       n_events);
 	expect(counter("http_parse_errors") == 0 && counter("http_not_request") == 0,
 	       "no errors counted for valid streams");
