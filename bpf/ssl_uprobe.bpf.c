@@ -197,6 +197,15 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 		count(SSLU_CNT_READ_FAULT);
 		return;
 	}
+	/*
+	 * What a client reads is a response: no request starts with "HTTP/", so it need not
+	 * cost a record and its decoding (system-wide, every TLS client on the host reads).
+	 */
+	if (dir == SSLU_DIR_READ && copy >= 5 && s->data[0] == 'H' && s->data[1] == 'T' &&
+	    s->data[2] == 'T' && s->data[3] == 'P' && s->data[4] == '/') {
+		count(SSLU_CNT_RESPONSES);
+		return;
+	}
 	s->rec.type = SSLU_REC_DATA;
 	s->rec.pid = id >> 32;
 	s->rec.tid = (__u32)id;

@@ -63,7 +63,7 @@ struct sslu {
 	struct http_streams *streams;
 	struct sslu_exe *exes;		/* SSLU_EXE_CACHE entries */
 
-	uint64_t *c_lost, *c_copy_truncated, *c_no_tuple, *c_processes, *c_libraries, *c_attach_err;
+	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple, *c_processes, *c_libraries, *c_attach_err;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
 	int64_t mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed per drain */
 };
@@ -461,6 +461,7 @@ static void sslu_counters(struct sslu *s)
 
 	s->c_lost = s->host->counter(ctx, "lost");
 	s->c_copy_truncated = s->host->counter(ctx, "copy_truncated");
+	s->c_client_responses = s->host->counter(ctx, "client_responses");
 	s->c_no_tuple = s->host->counter(ctx, "no_tuple");
 	s->c_processes = s->host->counter(ctx, "processes");
 	s->c_libraries = s->host->counter(ctx, "libraries");
@@ -659,6 +660,7 @@ static void sslu_collect_stats(void *state)
 		     sslu_bpf_counter(s, SSLU_CNT_CALLS_FULL) +
 		     sslu_bpf_counter(s, SSLU_CNT_READ_FAULT) + s->user_lost;
 	*s->c_copy_truncated = sslu_bpf_counter(s, SSLU_CNT_TRUNCATED);
+	*s->c_client_responses = sslu_bpf_counter(s, SSLU_CNT_RESPONSES);
 }
 
 static void sslu_stop(void *state)
