@@ -178,6 +178,7 @@ grep -q 'SIGHUP: reopening outputs' "$tmp/rotate.log" ||
 echo "ok: logrotate moved $log_path ($(lines "$log_path.1") lines) and ja4probe reopened it"
 
 # 5. the SDK package: the example plugin built against it alone, loaded by the installed daemon
+[ -f /usr/share/doc/ja4probe-dev/plugin-guide.md ] || fail "no plugin guide in ja4probe-dev"
 cp -r /usr/share/doc/ja4probe-dev/examples/plugin-hello "$tmp/hello-src"
 meson setup "$tmp/hello-build" "$tmp/hello-src" >"$tmp/hello.log" 2>&1 &&
 	ninja -C "$tmp/hello-build" >>"$tmp/hello.log" 2>&1 || { cat "$tmp/hello.log"; fail "plugin-hello against ja4probe-dev"; }
