@@ -5,7 +5,8 @@
 #   - `ja4probe --list-plugins`, with no flag, lists from the packaged plugin directory exactly
 #     the plugins the installed packages contain, each `ok`;
 #   - the packaged config is valid; the unit passes `systemd-analyze verify`; every installed
-#     plugin runs with the unit's capability bounding set alone; the logrotate snippet moves
+#     plugin runs in the unit's sandbox (its capabilities alone, everything read-only but its
+#     ReadWritePaths, emulated with unshare and setpriv); the logrotate snippet moves
 #     the packaged output file and the daemon reopens it; the manual pages are found by man;
 #     the SDK package builds examples/plugin-hello;
 #   - removing one plugin package removes that plugin and leaves the others `ok`, and a config
@@ -104,26 +105,42 @@ logrotate -d /etc/logrotate.d/ja4probe >"$tmp/logrotate.log" 2>&1 || {
 if grep -q 'error' "$tmp/logrotate.log"; then cat "$tmp/logrotate.log"; fail "logrotate errors"; fi
 man -w 8 ja4probe >/dev/null && man -w 5 ja4probe.yaml >/dev/null || fail "man pages not found by man"
 
-# 4b. the unit's capability bounding set, with the drop-ins the plugin packages add, is enough
-#     for every installed plugin: all of them, required, run under that set alone (tracefs
-#     mounted as systemd's sys-kernel-tracing.mount does), until a stats event shows them
-caps=$(cat "$unit" $(dpkg -L $(installed) | grep '/ja4probe\.service\.d/.*\.conf$') |
-	sed -n 's/^CapabilityBoundingSet=//p' | tr ' ' '\n' | sed -n 's/^CAP_\(.*\)$/+\L\1/p' |
-	sort -u | paste -sd, -)
-[ -n "$caps" ] || fail "no CapabilityBoundingSet in $unit"
+# 4b. the unit's sandbox is enough for every installed plugin: all of them, required, run with
+#     the capability bounding set of the unit and of the drop-ins the plugin packages add, in a
+#     mount namespace where, as with ProtectSystem=strict + ProtectKernelTunables=, every
+#     file system but /dev and /proc is read-only except the unit's ReadWritePaths= (tracefs
+#     mounted beforehand, as systemd's sys-kernel-tracing.mount does), until a stats event
+#     shows them all running
+dropins=$(dpkg -L $(installed) | grep '/ja4probe\.service\.d/.*\.conf$' || true)
+caps=$(cat "$unit" $dropins | sed -n 's/^CapabilityBoundingSet=//p' | tr ' ' '\n' |
+	sed -n 's/^CAP_\(.*\)$/+\L\1/p' | sort -u | paste -sd, -)
+rw=$(sed -n 's/^ReadWritePaths=//p' "$unit")
+[ -n "$caps" ] && [ -d "$rw" ] || fail "no CapabilityBoundingSet or ReadWritePaths in $unit"
 [ -d /sys/kernel/tracing/events ] || mount -t tracefs tracefs /sys/kernel/tracing
 {
-	printf 'stats_interval: 1\noutputs:\n  - type: json\n    path: %s\nplugins:\n' "$tmp/caps.json"
+	printf 'stats_interval: 1\noutputs:\n  - type: json\n    path: %s\nplugins:\n' "$rw/caps-test.json"
 	for p in $(packaged_plugins); do
 		printf '  %s:\n    enabled: true\n    required: true\n' "$p"
 		[ "$p" != tc_capture ] || printf '    interfaces: [lo]\n'
 	done
 } >"$tmp/caps.yaml"
-setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
+unshare --mount --propagation private sh -c '
+	rw=$1; shift
+	mount --bind "$rw" "$rw"
+	for m in $(findmnt -R -n -l -o TARGET /); do
+		case "$m" in /dev | /dev/* | /proc | /proc/* | "$rw") continue ;; esac
+		mount -o remount,bind,ro "$m" 2>/dev/null || true
+	done
+	if touch /etc/.ja4probe-rw-test 2>/dev/null || ! touch "$rw/.rw-test"; then
+		echo "the read-only sandbox could not be set up" >&2; exit 3
+	fi
+	rm -f "$rw/.rw-test"
+	exec "$@"' sh "$rw" \
+	setpriv --bounding-set "-all,$caps" --inh-caps -all --no-new-privs \
 	/usr/sbin/ja4probe -c "$tmp/caps.yaml" 2>"$tmp/caps.log" &
 daemon=$!
 i=0
-until python3 - "$tmp/caps.json" $(packaged_plugins) 2>/dev/null <<'PY'
+until python3 - "$rw/caps-test.json" $(packaged_plugins) 2>/dev/null <<'PY'
 import json, sys
 for line in open(sys.argv[1]):
     ev = json.loads(line)
@@ -135,16 +152,17 @@ do
 	i=$((i + 1))
 	kill -0 $daemon 2>/dev/null && [ $i -lt 100 ] || {
 		kill $daemon 2>/dev/null; cat "$tmp/caps.log"
-		fail "the plugins do not all run with the unit's capabilities ($caps)"; }
+		fail "the plugins do not all run in the unit's sandbox ($caps)"; }
 	sleep 0.1
 done
 kill -TERM $daemon
-wait $daemon || { cat "$tmp/caps.log"; fail "ja4probe under the unit's capabilities: exit $?"; }
+wait $daemon || { cat "$tmp/caps.log"; fail "ja4probe in the unit's sandbox: exit $?"; }
 daemon=
-if grep -Ei 'denied|not permitted|cannot attach|missing privilege' "$tmp/caps.log"; then
-	fail "a probe lacks a capability the unit does not grant ($caps)"
+rm -f "$rw/caps-test.json"
+if grep -Ei 'denied|not permitted|cannot attach|missing privilege|read-only' "$tmp/caps.log"; then
+	fail "a probe lacks something the unit does not grant ($caps)"
 fi
-echo "ok: every installed plugin runs with the unit's capabilities: $caps"
+echo "ok: every installed plugin runs in the unit's sandbox: read-only but $rw, $caps"
 
 # 4c. logrotate: the packaged snippet moves the packaged output file away and its postrotate
 #     makes the running daemon reopen it (SIGHUP): the old file keeps what was written, the
