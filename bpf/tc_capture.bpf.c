@@ -36,7 +36,7 @@
 /* headers we parse in place: Ethernet, 2 VLAN tags, IPv6 + extension headers, TCP */
 #define TCAP_MAX_L4_OFF 512
 #define TCAP_MAX_EXT_HDRS 6
-/* classify: a message not to copy, after which the next one is looked at (never in a record) */
+/* classify: an HTTP response head, copied only as the answer to a CONNECT (never in a record) */
 #define TCAP_KIND_PASS 0xff
 
 /* set by userspace before load */
@@ -335,7 +335,7 @@ static __always_inline bool tcap_is_http_request(__u64 v)
  * *want is how many bytes from here complete the message.
  */
 static __always_inline enum tcap_kind tcap_classify(struct __sk_buff *skb, struct tcap_pkt *p,
-						    enum tcap_dir dir, __u32 *want)
+						    enum tcap_dir dir, __u32 *want, bool *connect)
 {
 	void *data = (void *)(long)skb->data;
 	void *data_end = (void *)(long)skb->data_end;
@@ -370,10 +370,11 @@ static __always_inline enum tcap_kind tcap_classify(struct __sk_buff *skb, struc
 	}
 	if (dir == TCAP_DIR_INGRESS && n >= 8 && tcap_is_http_request(v)) {
 		*want = TCAP_HTTP_MAX_BYTES;
+		*connect = TCAP_STARTS(v, "CONNECT ");
 		tcap_count(TCAP_CNT_HTTP);
 		return TCAP_KIND_HTTP;
 	}
-	/* a proxy's answer to CONNECT: the tunnelled ServerHello follows it */
+	/* an HTTP response head: after a CONNECT, the tunnelled ServerHello follows it */
 	if (dir == TCAP_DIR_EGRESS && n >= 7 && TCAP_STARTS(v, "HTTP/1."))
 		return TCAP_KIND_PASS;
 	return 0;
@@ -391,6 +392,24 @@ static __always_inline bool tcap_ends_head(struct __sk_buff *skb, struct tcap_pk
 }
 
 /*
+ * A CONNECT request: the server's answer to it (if egress is captured) is an HTTP head, then
+ * the tunnel's ServerHello; mark the server's direction, which its SYN-ACK entered as NEW.
+ */
+static __always_inline void tcap_mark_tunnel(const struct tcap_pkt *p)
+{
+	struct tcap_flow_key rk;
+	struct tcap_flow *r;
+
+	__builtin_memcpy(rk.saddr, p->key.daddr, sizeof(rk.saddr));
+	__builtin_memcpy(rk.daddr, p->key.saddr, sizeof(rk.daddr));
+	rk.sport = p->key.dport;
+	rk.dport = p->key.sport;
+	r = bpf_map_lookup_elem(&tcap_flows, &rk);
+	if (r && r->state == TCAP_FLOW_NEW)
+		r->kind = TCAP_KIND_HTTP;
+}
+
+/*
  * Only flows that still want bytes are in tcap_flows (a finished one is deleted), so the
  * lookup a data packet of a finished flow pays is a miss in a small table; such a packet is
  * then looked at only if it starts like a hello or a request.
@@ -400,16 +419,24 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 {
 	struct tcap_flow *f = bpf_map_lookup_elem(&tcap_flows, &p->key);
 	struct tcap_flow nf = {};
+	bool connect = false;
 	__u32 rel, end;
 
 	if (!f || f->state == TCAP_FLOW_NEW) {
 		if (f && p->seq != f->seq0)
 			return;	/* not the first byte; that one is still to come */
-		nf.kind = tcap_classify(skb, p, dir, &nf.want);
+		nf.kind = tcap_classify(skb, p, dir, &nf.want, &connect);
 		if (nf.kind == TCAP_KIND_PASS) {
-			nf.state = TCAP_FLOW_NEW;
-			nf.seq0 = p->seq + p->payload_len;
-			bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY);
+			/* not the answer to a CONNECT: nothing more to see here */
+			if (!f || f->kind != TCAP_KIND_HTTP) {
+				if (f)
+					bpf_map_delete_elem(&tcap_flows, &p->key);
+				return;
+			}
+			/* the decoder finds the hello after this head: it needs the head too */
+			tcap_submit(skb, dir, link, TCAP_KIND_HTTP);
+			f->seq0 = p->seq + p->payload_len;
+			f->kind = 0;
 			return;
 		}
 		if (!nf.kind || tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr :
@@ -418,6 +445,8 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 				bpf_map_delete_elem(&tcap_flows, &p->key);
 			return;
 		}
+		if (connect)
+			tcap_mark_tunnel(p);
 		nf.state = TCAP_FLOW_COPY;
 		nf.seq0 = p->seq;
 		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY))

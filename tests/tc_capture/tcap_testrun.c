@@ -1,20 +1,20 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * tcap_testrun IN OUT: every frame of the capture IN through the real tc_capture BPF programs
- * with BPF_PROG_TEST_RUN, and the records they put in the ring buffer written, as packets with
- * the frame's timestamp, to the pcap OUT. A capture holds both directions and does not say
- * which side was "ours", so two instances (each with its own flow table) see every frame: one
- * through the ingress program, one through the egress program, as a host with `egress: true`
- * and `ports: []` would; a frame either copied goes out once.
+ * tcap_testrun CAPTURE...: every frame of each capture through the real tc_capture BPF
+ * programs with BPF_PROG_TEST_RUN, the records they put in the ring buffer fed to one decoder
+ * (as the plugin does), the capture's own frames fed to another (as --read-pcap does); the two
+ * must emit the same events, time stamps included (a record is fed with its frame's time).
+ * So the kernel side neither loses nor invents a byte any fingerprint needs.
  *
- * `ja4probe --read-pcap OUT` must then give the events `ja4probe --read-pcap IN` gives: the
- * kernel side neither lost nor invented a byte any fingerprint needs.
- * Frames of non-Ethernet captures (BSD loopback, Linux cooked, raw IP) get an Ethernet header,
- * since a TC program sees Ethernet frames.
+ * A capture holds both directions: a frame from the side that sent the connection's SYN goes
+ * through the ingress program, one from the other side through the egress program, as on a
+ * server with `egress: true` and `ports: []` (without a SYN in the capture, the side with the
+ * higher port is the client). Frames of non-Ethernet captures (BSD loopback, Linux cooked, raw
+ * IP) get an Ethernet header, since a TC program sees Ethernet frames.
+ * Prints one line per capture and closes with "N passed, M failed".
  */
 #include <errno.h>
 #include <linux/types.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -23,57 +23,48 @@
 #include <bpf/libbpf.h>
 /* libpcap's classic-BPF header clashes with linux/bpf.h; no pcap filter is compiled here */
 #define PCAP_DONT_INCLUDE_PCAP_BPF_H
+#include <ja4probe/fp_decode.h>
 #include <pcap/dlt.h>
 #include <pcap/pcap.h>
 
 #include "tc_capture.h"
 #include "tcap_bpf.h"
+#include "tcap_fakehost.h"
 #include "tcap_record.h"
 
 #define ETH_HLEN 14
 #define MAX_FRAME 65536
 
 struct run {
-	pcap_dumper_t *out;
+	struct fp_decoder *dec;		/* fed the BPF records */
 	const struct pcap_pkthdr *hdr;	/* of the frame being run */
-	bool written;			/* that frame is in OUT already */
 	unsigned long records, bad;
+	struct tr_endpoint *clients;	/* who sent each SYN seen */
+	size_t n_clients;
 };
 
-static void tr_log(struct jp_plugin_ctx *ctx, enum jp_log_level level, const char *fmt, ...)
-{
-	va_list ap;
-
-	(void)ctx;
-	(void)level;
-	va_start(ap, fmt);
-	fputs("tcap_testrun: ", stderr);
-	vfprintf(stderr, fmt, ap);
-	fputc('\n', stderr);
-	va_end(ap);
-}
+struct tr_endpoint {
+	uint8_t addr[16];
+	uint16_t port;
+};
 
 static int tr_on_record(void *arg, void *data, size_t size)
 {
 	struct run *r = arg;
 	struct tcap_packet pkt;
-	struct pcap_pkthdr h;
+	struct timespec ts;
 
 	if (tcap_record_packet(data, size, &pkt) || pkt.dlt != DLT_EN10MB) {
 		r->bad++;
 		return 0;
 	}
-	if (r->written)
-		return 0;
-	r->written = true;
-	h.ts = r->hdr->ts;
-	h.caplen = pkt.caplen;
-	h.len = pkt.len;
-	pcap_dump((u_char *)r->out, &h, pkt.data);
 	r->records++;
+	/* opened with nanosecond precision: tv_usec holds nanoseconds */
+	ts.tv_sec = r->hdr->ts.tv_sec;
+	ts.tv_nsec = r->hdr->ts.tv_usec;
+	fp_decoder_packet(r->dec, &ts, pkt.dlt, pkt.data, pkt.caplen);
 	return 0;
 }
-
 /* The frame as Ethernet: *len bytes at the returned pointer (buf is used when it must) */
 static const uint8_t *tr_to_ethernet(int dlt, const uint8_t *pkt, uint32_t *len, uint8_t *buf)
 {
@@ -108,6 +99,65 @@ static const uint8_t *tr_to_ethernet(int dlt, const uint8_t *pkt, uint32_t *len,
 	return buf;
 }
 
+static bool tr_known_client(const struct run *r, const struct tr_endpoint *e)
+{
+	size_t i;
+
+	for (i = 0; i < r->n_clients; i++)
+		if (r->clients[i].port == e->port && !memcmp(r->clients[i].addr, e->addr, 16))
+			return true;
+	return false;
+}
+
+/*
+ * Is this Ethernet frame from a client? TCP/UDP over IPv4 or IPv6 (no extension headers);
+ * anything else goes in as ingress, where the program leaves it alone all the same.
+ */
+static bool tr_from_client(struct run *r, const uint8_t *f, uint32_t len)
+{
+	struct tr_endpoint src = { 0 }, dst = { 0 }, *c;
+	uint32_t off = ETH_HLEN, l4;
+	uint16_t type = (uint16_t)(f[12] << 8 | f[13]);
+	uint8_t proto;
+
+	while ((type == 0x8100 || type == 0x88a8) && off + 4 <= len) {
+		type = (uint16_t)(f[off + 2] << 8 | f[off + 3]);
+		off += 4;
+	}
+	if (type == 0x0800 && off + 20 <= len) {
+		proto = f[off + 9];
+		memcpy(src.addr, f + off + 12, 4);
+		memcpy(dst.addr, f + off + 16, 4);
+		l4 = off + (f[off] & 0x0f) * 4u;
+	} else if (type == 0x86dd && off + 40 <= len) {
+		proto = f[off + 6];
+		memcpy(src.addr, f + off + 8, 16);
+		memcpy(dst.addr, f + off + 24, 16);
+		l4 = off + 40;
+	} else {
+		return true;
+	}
+	if ((proto != 6 && proto != 17) || l4 + 14 > len)
+		return true;
+	src.port = (uint16_t)(f[l4] << 8 | f[l4 + 1]);
+	dst.port = (uint16_t)(f[l4 + 2] << 8 | f[l4 + 3]);
+	if (proto == 6 && (f[l4 + 13] & 0x12) == 0x02) {	/* SYN without ACK */
+		if (!tr_known_client(r, &src)) {
+			c = realloc(r->clients, (r->n_clients + 1) * sizeof(*c));
+			if (!c)
+				abort();
+			r->clients = c;
+			r->clients[r->n_clients++] = src;
+		}
+		return true;
+	}
+	if (tr_known_client(r, &src))
+		return true;
+	if (tr_known_client(r, &dst))
+		return false;
+	return src.port > dst.port;
+}
+
 static int tr_run_prog(struct bpf_program *prog, struct ring_buffer *rb, const uint8_t *frame,
 		       uint32_t len)
 {
@@ -133,75 +183,130 @@ static struct ring_buffer *tr_ring(struct tc_capture_bpf *skel, struct run *r)
 	return rb;
 }
 
-int main(int argc, char **argv)
+struct bpf_side {
+	struct tc_capture_bpf *skel;
+	struct ring_buffer *rb;
+};
+
+static int tr_side_open(const struct jp_host *host, struct bpf_side *side, struct run *r)
+{
+	struct tcap_options opt = { .ring_bytes = 4 << 20 };	/* ports: [], every port */
+
+	if (tcap_bpf_load(host, &opt, &side->skel))
+		return -1;
+	side->rb = tr_ring(side->skel, r);
+	return side->rb ? 0 : -1;
+}
+
+static void tr_side_close(struct bpf_side *side)
+{
+	ring_buffer__free(side->rb);
+	tc_capture_bpf__destroy(side->skel);
+}
+
+/* Events of both paths equal, in order? Prints what differs. */
+static bool tr_compare(const char *name, const struct fh_host *ref, const struct fh_host *bpf)
+{
+	size_t i, n = fh_count(ref) > fh_count(bpf) ? fh_count(ref) : fh_count(bpf);
+	bool same = fh_count(ref) == fh_count(bpf);
+
+	for (i = 0; i < n; i++) {
+		const char *a = fh_line(ref, i), *b = fh_line(bpf, i);
+
+		if (a && b && !strcmp(a, b))
+			continue;
+		same = false;
+		printf("%s: event %zu differs\n  capture: %s\n  via BPF: %s\n", name, i,
+		       a ? a : "(none)", b ? b : "(none)");
+	}
+	return same;
+}
+
+static int tr_capture(const char *path, const struct fp_decoder_config *dcfg, bool *same)
 {
 	static uint8_t buf[MAX_FRAME];
-	struct jp_host host = { .struct_size = sizeof(host), .log = tr_log };
-	struct tcap_options opt = { .ring_bytes = 4 << 20 };
+	struct fh_host *ref_host = fh_new("capture"), *bpf_host = fh_new("via-bpf");
+	struct fp_decoder *ref = fp_decoder_new(fh_services(ref_host), dcfg);
+	struct bpf_side side = { 0 };
+	struct run r = { .dec = fp_decoder_new(fh_services(bpf_host), dcfg) };
 	char err[PCAP_ERRBUF_SIZE];
-	struct tc_capture_bpf *in_skel = NULL, *eg_skel = NULL;
-	struct ring_buffer *in_rb = NULL, *eg_rb = NULL;
+	unsigned long frames = 0, skipped = 0;
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
-	struct run r = { 0 };
-	unsigned long frames = 0, skipped = 0;
-	pcap_t *in = NULL, *dead = NULL;
-	int ret = 1, rc, dlt;
+	pcap_t *pc = NULL;
+	int ret = -1, rc, dlt;
 
-	if (argc != 3) {
-		fprintf(stderr, "usage: tcap_testrun IN.pcap OUT.pcap\n");
-		return 2;
-	}
-	in = pcap_open_offline_with_tstamp_precision(argv[1], PCAP_TSTAMP_PRECISION_NANO, err);
-	if (!in) {
-		fprintf(stderr, "tcap_testrun: %s: %s\n", argv[1], err);
-		return 1;
-	}
-	dlt = pcap_datalink(in);
-	dead = pcap_open_dead_with_tstamp_precision(DLT_EN10MB, MAX_FRAME,
-						    PCAP_TSTAMP_PRECISION_NANO);
-	r.out = dead ? pcap_dump_open(dead, argv[2]) : NULL;
-	if (!r.out) {
-		fprintf(stderr, "tcap_testrun: %s: %s\n", argv[2], dead ? pcap_geterr(dead) : "");
+	if (!ref || !r.dec)
+		goto out;
+	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err);
+	if (!pc) {
+		fprintf(stderr, "tcap_testrun: %s: %s\n", path, err);
 		goto out;
 	}
-	if (tcap_bpf_load(&host, &opt, &in_skel) || tcap_bpf_load(&host, &opt, &eg_skel))
+	dlt = pcap_datalink(pc);
+	if (tr_side_open(fh_services(bpf_host), &side, &r))
 		goto out;
-	in_rb = tr_ring(in_skel, &r);
-	eg_rb = tr_ring(eg_skel, &r);
-	if (!in_rb || !eg_rb)
-		goto out;
-	while ((rc = pcap_next_ex(in, &hdr, &data)) == 1) {
+	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		uint32_t len = hdr->caplen;
 		const uint8_t *frame = tr_to_ethernet(dlt, data, &len, buf);
+		struct timespec ts = { hdr->ts.tv_sec, hdr->ts.tv_usec };
 
 		frames++;
+		fp_decoder_packet(ref, &ts, dlt, data, hdr->caplen);
 		if (!frame || len < ETH_HLEN) {
 			skipped++;
 			continue;
 		}
 		r.hdr = hdr;
-		r.written = false;
-		if (tr_run_prog(in_skel->progs.tcap_ingress, in_rb, frame, len) ||
-		    tr_run_prog(eg_skel->progs.tcap_egress, eg_rb, frame, len))
+		if (tr_run_prog(tr_from_client(&r, frame, len) ? side.skel->progs.tcap_ingress :
+				side.skel->progs.tcap_egress, side.rb, frame, len))
 			goto out;
 	}
 	if (rc == PCAP_ERROR) {
-		fprintf(stderr, "tcap_testrun: %s: %s\n", argv[1], pcap_geterr(in));
+		fprintf(stderr, "tcap_testrun: %s: %s\n", path, pcap_geterr(pc));
 		goto out;
 	}
-	fprintf(stderr, "tcap_testrun: %s: %lu frames, %lu not runnable, %lu records, %lu bad\n",
-		argv[1], frames, skipped, r.records, r.bad);
-	ret = r.bad ? 1 : 0;
+	/* the end of the capture ends every flow on both sides */
+	fp_decoder_flush(ref);
+	fp_decoder_flush(r.dec);
+	*same = !r.bad && tr_compare(path, ref_host, bpf_host);
+	printf("%s: %s: %lu frames (%lu not runnable), %lu copied by BPF, %zu events from the "
+	       "capture, %zu via BPF\n", *same ? "ok" : "FAIL", path, frames, skipped, r.records,
+	       fh_count(ref_host), fh_count(bpf_host));
+	ret = 0;
 out:
-	ring_buffer__free(in_rb);
-	ring_buffer__free(eg_rb);
-	tc_capture_bpf__destroy(in_skel);
-	tc_capture_bpf__destroy(eg_skel);
-	if (r.out)
-		pcap_dump_close(r.out);
-	if (dead)
-		pcap_close(dead);
-	pcap_close(in);
+	tr_side_close(&side);
+	free(r.clients);
+	if (pc)
+		pcap_close(pc);
+	fp_decoder_free(ref);
+	fp_decoder_free(r.dec);
+	fh_free(ref_host);
+	fh_free(bpf_host);
 	return ret;
+}
+
+int main(int argc, char **argv)
+{
+	struct fp_decoder_config dcfg;
+	int i, passed = 0, failed = 0;
+
+	if (argc < 2) {
+		fprintf(stderr, "usage: tcap_testrun CAPTURE...\n");
+		return 2;
+	}
+	fp_decoder_config_default(&dcfg);
+	/* compare every field there is */
+	dcfg.http = (struct fp_http_options){ .ja4h_raw = true, .cookie = true,
+					      .authorization = true };
+	for (i = 1; i < argc; i++) {
+		bool same = false;
+
+		if (tr_capture(argv[i], &dcfg, &same) || !same)
+			failed++;
+		else
+			passed++;
+	}
+	printf("%d passed, %d failed\n", passed, failed);
+	return failed ? 1 : 0;
 }
