@@ -47,8 +47,8 @@ void httpd_destroy(void *state);
 	  .description = "connections whose state is kept at once (least recent dropped)",    \
 	  .min = 16, .max = 4194304 },                                                        \
 	{ .name = "capture_responses", .type = JP_CFG_BOOL, .default_value = "false",       \
-	  .description = "hook write/writev/sendfile too: http_response events with the "     \
-			 "status and the latency" },                                           \
+	  .description = "hook write/writev too: http_response events with the status and "   \
+			 "the latency" },                                                      \
 	{ .name = "http_raw", .type = JP_CFG_BOOL, .default_value = "false",                \
 	  .description = "add ja4h_r and ja4h_ro (they carry cookie values)" },                \
 	{ .name = "ring_buffer_kb", .type = JP_CFG_INT, .default_value = "4096",            \
