@@ -139,18 +139,20 @@ static struct jp_obj *fh_obj_object(struct jp_obj *parent, const char *key)
 	return e->child;
 }
 
-/* "..." with every byte outside printable ASCII, '"' and '\' as \xNN */
+/* a JSON string; every byte outside printable ASCII as \u00NN (one code point per byte) */
 static char *fh_quote(const char *s, size_t len)
 {
-	char *out = fh_xalloc(NULL, len * 4 + 3), *p = out;
+	char *out = fh_xalloc(NULL, len * 6 + 3), *p = out;
 	size_t i;
 
 	*p++ = '"';
 	for (i = 0; i < len; i++) {
 		unsigned char c = (unsigned char)s[i];
 
-		if (c < 0x20 || c > 0x7e || c == '"' || c == '\\')
-			p += sprintf(p, "\\x%02x", c);
+		if (c < 0x20 || c > 0x7e)
+			p += sprintf(p, "\\u%04x", c);
+		else if (c == '"' || c == '\\')
+			p += sprintf(p, "\\%c", c);
 		else
 			*p++ = (char)c;
 	}
@@ -198,7 +200,7 @@ static int fh_obj_string_list(struct jp_obj *o, const char *key, const char *con
 	char *out;
 
 	for (i = 0; i < count; i++)
-		len += strlen(values[i]) * 4 + 3;
+		len += strlen(values[i]) * 6 + 3;
 	out = fh_xalloc(NULL, len);
 	strcpy(out, "[");
 	for (i = 0; i < count; i++) {
@@ -232,8 +234,9 @@ static void fh_render(const struct jp_obj *o, char **buf, size_t *len, size_t *c
 	for (i = 0; i < o->n; i++) {
 		if (i)
 			FH_PUT(",");
+		FH_PUT("\"");
 		FH_PUT(o->e[i].key);
-		FH_PUT(":");
+		FH_PUT("\":");
 		if (o->e[i].child)
 			fh_render(o->e[i].child, buf, len, cap);
 		else
@@ -268,12 +271,16 @@ static void fh_event_discard(struct jp_event *ev)
 static int fh_event_emit(struct jp_event *ev)
 {
 	struct fh_host *h = ev->h;
-	size_t len = 0, cap = 256;
-	char *line = fh_xalloc(NULL, cap);
+	size_t blen = 0, bcap = 256;
+	char *line, *body = fh_xalloc(NULL, bcap);
 
-	len = (size_t)snprintf(line, cap, "%lld.%09ld %s ", (long long)ev->ts.tv_sec,
-			       ev->ts.tv_nsec, ev->type);
-	fh_render(&ev->root, &line, &len, &cap);
+	/* one JSON object: the header the host would add, then the plugin's fields */
+	fh_render(&ev->root, &body, &blen, &bcap);
+	if (asprintf(&line, "{\"timestamp\":\"%lld.%09ld\",\"event_type\":\"%s\"%s%s",
+		     (long long)ev->ts.tv_sec, ev->ts.tv_nsec, ev->type, blen > 2 ? "," : "",
+		     body + 1) < 0)
+		abort();
+	free(body);
 	h->lines = fh_xalloc(h->lines, (h->n_lines + 1) * sizeof(*h->lines));
 	h->lines[h->n_lines++] = line;
 	(*fh_counter(&h->ctx, "events"))++;

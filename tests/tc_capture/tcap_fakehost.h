@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
  * A host for tests: the services a decoder uses, with every emitted event kept as one line of
- * text (keys in the order added, nested objects, the event time), so that two decoders fed
- * the same traffic by different paths can be compared event by event.
+ * JSON (the event time and type, then the fields in the order added; each byte outside
+ * printable ASCII as \u00NN), so that decoders fed the same traffic by different paths can be
+ * compared event by event.
  */
 #ifndef TCAP_FAKEHOST_H
 #define TCAP_FAKEHOST_H

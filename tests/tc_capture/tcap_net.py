@@ -185,19 +185,11 @@ class Probe:
         return stats[-1]["stats"]["plugins"]["tc_capture"] if stats else {}
 
 
-def read_pcap(exe, plugin_dir, pcap, tmp, name):
-    """Events of `ja4probe --read-pcap`: the fingerprint library on the captured bytes."""
-    out = os.path.join(tmp, name + ".json")
-    cfg = os.path.join(tmp, name + ".yaml")
-    with open(cfg, "w") as f:
-        f.write(f"log_level: error\nstats_interval: 0\noutputs:\n  - type: json\n"
-                f"    path: {json.dumps(out)}\n")
-    r = subprocess.run([exe, "--read-pcap", pcap, "-c", cfg, "--plugin-dir", plugin_dir],
-                       capture_output=True, text=True)
-    if r.returncode != 0:
-        raise RuntimeError(f"--read-pcap {pcap}: {r.returncode} {r.stderr}")
-    with open(out) as f:
-        return [e for e in map(json.loads, filter(str.strip, f)) if e["event_type"] != "stats"]
+def capture_events(testrun, pcap):
+    """The decoder's events of a capture (`tcap_testrun --events`): the fingerprint library on
+    the bytes on the wire, through neither BPF nor the plugin."""
+    r = subprocess.run([testrun, "--events", pcap], capture_output=True, text=True, check=True)
+    return [json.loads(line) for line in r.stdout.splitlines() if line.strip()]
 
 
 def flow(ev):

@@ -12,6 +12,8 @@
  * higher port is the client). Frames of non-Ethernet captures (BSD loopback, Linux cooked, raw
  * IP) get an Ethernet header, since a TC program sees Ethernet frames.
  * Prints one line per capture and closes with "N passed, M failed".
+ *
+ * tcap_testrun --events CAPTURE: the decoder's events of the capture, as JSON lines.
  */
 #include <errno.h>
 #include <linux/types.h>
@@ -286,16 +288,56 @@ out:
 	return ret;
 }
 
+/*
+ * --events CAPTURE: the decoder's events of the capture alone, one JSON line each: what the
+ * fingerprint library makes of the bytes on the wire (the live test's expectation).
+ */
+static int tr_events(const char *path, const struct fp_decoder_config *dcfg)
+{
+	struct fh_host *h = fh_new("capture");
+	struct fp_decoder *dec = fp_decoder_new(fh_services(h), dcfg);
+	char err[PCAP_ERRBUF_SIZE];
+	struct pcap_pkthdr *hdr;
+	const u_char *data;
+	pcap_t *pc;
+	size_t i;
+	int rc;
+
+	pc = dec ? pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, err)
+		 : NULL;
+	if (!pc) {
+		fprintf(stderr, "tcap_testrun: %s: %s\n", path, dec ? err : "no decoder");
+		fp_decoder_free(dec);
+		fh_free(h);
+		return 1;
+	}
+	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
+		struct timespec ts = { hdr->ts.tv_sec, hdr->ts.tv_usec };
+
+		fp_decoder_packet(dec, &ts, pcap_datalink(pc), data, hdr->caplen);
+	}
+	fp_decoder_flush(dec);
+	for (i = 0; i < fh_count(h); i++)
+		puts(fh_line(h, i));
+	pcap_close(pc);
+	fp_decoder_free(dec);
+	fh_free(h);
+	return rc == PCAP_ERROR ? 1 : 0;
+}
+
 int main(int argc, char **argv)
 {
 	struct fp_decoder_config dcfg;
 	int i, passed = 0, failed = 0;
 
 	if (argc < 2) {
-		fprintf(stderr, "usage: tcap_testrun CAPTURE...\n");
+		fprintf(stderr, "usage: tcap_testrun CAPTURE...\n"
+				"       tcap_testrun --events CAPTURE\n");
 		return 2;
 	}
 	fp_decoder_config_default(&dcfg);
+	if (argc == 3 && !strcmp(argv[1], "--events"))
+		return tr_events(argv[2], &dcfg);
 	/* compare every field there is */
 	dcfg.http = (struct fp_http_options){ .ja4h_raw = true, .cookie = true,
 					      .authorization = true };

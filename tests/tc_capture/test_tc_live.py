@@ -4,17 +4,18 @@ ciphers, a ClientHello spread over two segments, plain HTTP) against openssl s_s
 python's http.server in another namespace, while tcpdump records the same link.
 
 Expected: every connection gives exactly one tcp_syn and one tls_client_hello or http_request
-with the client's 5-tuple; the plugin's events equal those of `ja4probe --read-pcap` on the
-tcpdump capture (the library on the bytes on the wire), JA3 equals tshark's; a source in
-ignore_src and a port not in ports give nothing, and the counters say why.
+with the client's 5-tuple; the plugin's events equal what the decoder makes of the tcpdump
+capture of the same link (the library on the bytes on the wire, `tcap_testrun --events`), JA3
+equals tshark's; a source in ignore_src and a port not in ports give nothing, and the counters
+say why.
 
-usage: test_tc_live.py JA4PROBE PLUGIN_DIR
+usage: test_tc_live.py JA4PROBE PLUGIN_DIR TCAP_TESTRUN
 """
 import subprocess
 import sys
 
-from tcap_net import (CLI4, CLI6, CLI_NS, IGN4, IGN6, SRV4, SRV6, Checks, Net, Probe, flow,
-                      read_pcap, run)
+from tcap_net import (CLI_NS, IGN4, IGN6, SRV4, SRV6, Checks, Net, Probe, capture_events, flow,
+                      run)
 
 TLS_PORT, HTTP_PORT, UNLISTED_PORT = 18443, 18080, 18081
 BIG_ALPN = ",".join(f"p{i:02d}-" + "x" * 96 for i in range(24))   # a ~2.6 KB ClientHello
@@ -89,7 +90,7 @@ def comparable(evs):
 
 
 def main():
-    exe, plugin_dir = sys.argv[1], sys.argv[2]
+    exe, plugin_dir, testrun = sys.argv[1:4]
     c = Checks()
     net = Net()
     try:
@@ -119,7 +120,7 @@ def main():
 
         events = [e for e in probe.events() if e["event_type"] != "stats"]
         stats = probe.last_stats()
-        ref = read_pcap(exe, plugin_dir, pcap, net.tmp, "ref")
+        ref = capture_events(testrun, pcap)
         ignored = {IGN4, IGN6}
 
         def wanted(e):
@@ -129,7 +130,7 @@ def main():
             return client not in ignored and sport in (TLS_PORT, HTTP_PORT)
         ref_wanted = [e for e in ref if wanted(e)]
         c.check(comparable(events) == comparable(ref_wanted),
-                f"events equal --read-pcap's on the capture:\n plugin {comparable(events)}\n"
+                f"events equal the decoder's on the capture:\n plugin {comparable(events)}\n"
                 f" ref    {comparable(ref_wanted)}")
 
         flows = syn_flows(pcap)
