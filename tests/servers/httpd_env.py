@@ -61,9 +61,10 @@ def port_open(port):
 class Server:
     """nginx (kind 'nginx') or apache2 (kind 'apache', mpm 'prefork' or 'event')."""
 
-    def __init__(self, kind, mpm="prefork", workers=2, daemon=False):
+    def __init__(self, kind, mpm="prefork", workers=2, daemon=False, own_binary=False):
         """daemon (nginx): the master detaches, as a binary upgrade needs (nginx refuses one
-        while its parent is not init)."""
+        while its parent is not init). own_binary: run a copy of the binary from the temp dir,
+        which upgrade() replaces by a new file (a new inode) as a package upgrade does."""
         self.kind, self.mpm, self.daemon = kind, mpm, daemon
         self.masters = []
         self.port = free_port()
@@ -71,6 +72,10 @@ class Server:
         os.chmod(self.dir, 0o755)
         self.proc = None
         self.conf = os.path.join(self.dir, kind + ".conf")
+        self.binary = shutil.which("nginx" if kind == "nginx" else "apache2")
+        if own_binary:
+            self.binary = os.path.join(self.dir, os.path.basename(self.binary))
+            shutil.copy2(shutil.which(kind if kind == "nginx" else "apache2"), self.binary)
         self.pidfile = os.path.join(self.dir, kind + ".pid")
         with open(self.conf, "w") as f:
             f.write(self._nginx_conf(workers) if kind == "nginx" else self._apache_conf(workers))
@@ -132,8 +137,8 @@ ErrorDocument 404 "ok"
     def command(self):
         if self.kind == "nginx":
             # by path: a binary upgrade execs argv[0]
-            return [shutil.which("nginx") or "/usr/sbin/nginx", "-c", self.conf, "-p", self.dir]
-        return ["apache2", "-f", self.conf, "-DFOREGROUND"]
+            return [self.binary, "-c", self.conf, "-p", self.dir]
+        return [self.binary, "-f", self.conf, "-DFOREGROUND"]
 
     def start(self):
         self.log = open(os.path.join(self.dir, "stdout"), "w")
@@ -186,6 +191,10 @@ ErrorDocument 404 "ok"
         """nginx binary upgrade (USR2, then WINCH to the old master): returns the workers of
         the new master once the old master's workers are gone."""
         old_master, old = self.masters[0], self.workers()
+        if os.path.dirname(self.binary) == self.dir:
+            new = self.binary + ".new"
+            shutil.copy2(self.binary, new)
+            os.rename(new, self.binary)
         os.kill(old_master, signal.SIGUSR2)
         new_master = wait_for(lambda: [p for p in children(old_master)
                                        if children(p) and p not in old], 30)

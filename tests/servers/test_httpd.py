@@ -6,7 +6,9 @@ usage: test_httpd.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
                   pipelined heads, a POST body, TLS bytes (skipped), wrk; with
                   capture_responses: an http_response (status, latency) per request
   nginx_reload    requests during and after `nginx -s reload`: the new workers' are captured
-  nginx_upgrade   binary upgrade (USR2, WINCH): the new master's workers are captured
+  nginx_upgrade   binary upgrade: the binary replaced by a new file, USR2, WINCH: the new
+                  master's workers are captured; the plugin matches by exe path only
+                  (comm: []), so the exec of the new file is followed by its path
   apache_prefork  as nginx, plus a graceful restart mid-run, prefork MPM
   apache_event    the same with the event MPM
 
@@ -319,9 +321,12 @@ RESPONSES = CASE == "nginx"
 
 def main():
     mpm = CASE.split("_", 1)[1] if PLUGIN == "apache" else "prefork"
-    server = httpd_env.Server(PLUGIN, mpm=mpm, daemon=CASE == "nginx_upgrade")
-    probe = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, PLUGIN,
-                            "    capture_responses: true\n" if RESPONSES else "")
+    upgrade = CASE == "nginx_upgrade"
+    server = httpd_env.Server(PLUGIN, mpm=mpm, daemon=upgrade, own_binary=upgrade)
+    extra = "    capture_responses: true\n" if RESPONSES else ""
+    if CASE == "nginx_upgrade":
+        extra += "    comm: []\n    exe: [%s]\n" % server.binary
+    probe = httpd_env.Probe(JA4PROBE, PLUGIN_DIR, PLUGIN, extra)
     try:
         server.start()
         probe.start()
