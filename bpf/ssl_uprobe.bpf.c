@@ -395,7 +395,10 @@ int sslu_sys_writev(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx,
 SEC("tracepoint/syscalls/sys_enter_sendmsg")
 int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
 
-/* a closed fd's 4-tuple must not name the next socket that gets the same number */
+/*
+ * A closed fd's 4-tuple must not name the next socket that gets the same number, and the
+ * reassembly state of its connection can go (no wakeup: it waits for the next drain).
+ */
 SEC("tracepoint/syscalls/sys_enter_close")
 int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 {
@@ -403,8 +406,14 @@ int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 		.pid = bpf_get_current_pid_tgid() >> 32,
 		.fd = (__s32)ctx->args[0],
 	};
+	struct sslu_ctl_rec r = { .type = SSLU_REC_CLOSE };
 
-	bpf_map_delete_elem(&conns, &key);
+	if (bpf_map_delete_elem(&conns, &key))
+		return 0;
+	r.pid = key.pid;
+	r.ppid = (__u32)key.fd;
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_NO_WAKEUP))
+		count(SSLU_CNT_CTL_LOST);
 	return 0;
 }
 

@@ -17,6 +17,7 @@ enum sslu_rec_type {
 	SSLU_REC_EXEC,		/* a process called execve (per-process attach mode) */
 	SSLU_REC_FORK,		/* a traced process forked a new process */
 	SSLU_REC_EXIT,		/* a traced process exited */
+	SSLU_REC_CLOSE,		/* a process closed a TLS socket it had read (pid, ppid = fd) */
 };
 
 /* what an SSL call in flight does; only reads and writes carry data */
@@ -37,7 +38,7 @@ enum sslu_counter {
 struct sslu_ctl_rec {
 	unsigned int type;	/* SSLU_REC_EXEC, SSLU_REC_FORK, SSLU_REC_EXIT */
 	unsigned int pid;	/* the process (tgid) */
-	unsigned int ppid;	/* FORK: the parent */
+	unsigned int ppid;	/* FORK: the parent; CLOSE: the fd */
 	char comm[SSLU_COMM_LEN];
 };
 

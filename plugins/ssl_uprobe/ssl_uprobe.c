@@ -191,6 +191,16 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 				     r->cap_len);
 }
 
+/* the socket closed: its streams go (a head still partial is counted as truncated) */
+static void sslu_close_conn(struct sslu *s, uint32_t pid, int32_t fd)
+{
+	struct http_stream_key key = { .pid = pid, .fd = fd, .id = 0 };
+
+	http_stream_close(s->streams, &key);
+	key.id = 1;	/* this process's own outbound requests on that socket */
+	http_stream_close(s->streams, &key);
+}
+
 /* ---- following target processes (per-process mode) ------------------------------------ */
 
 struct sslu_pid_ctx {
@@ -278,6 +288,9 @@ static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 		break;
 	case SSLU_REC_EXIT:
 		sslu_untrace_pid(s, (int)r->pid);
+		break;
+	case SSLU_REC_CLOSE:
+		sslu_close_conn(s, r->pid, (int32_t)r->ppid);
 		break;
 	}
 }
