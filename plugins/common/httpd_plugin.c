@@ -407,6 +407,8 @@ void httpd_stop(void *state)
 		ring_buffer__free(h->rb);
 		h->rb = NULL;
 	}
+	/* the host's last stats event comes after stop(), without collect_stats() */
+	httpd_collect_stats(h);
 }
 
 void httpd_destroy(void *state)
