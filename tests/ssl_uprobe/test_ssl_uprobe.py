@@ -12,6 +12,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
+  truncated       nginx, max_head_bytes: 512: a 1.6 kB head is counted truncated, not reported;
+                  the next request is
   nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
                   function (the fallback where the plaintext copy site is not recognised),
                   and capture_responses: an http_response (status 200) per request
@@ -304,6 +306,23 @@ def case_nginx(extra=""):
     check_no_loss(events)
 
 
+def case_truncated():
+    """a head longer than max_head_bytes is counted, not reported as a wrong request"""
+    srv = serve("nginx")
+    p = probe("    targets: [comm:nginx]\n    max_head_bytes: 512\n")
+    big = head("/big", "127.0.0.1", b"X-Filler: %s\r\n" % (b"f" * 1500))
+    tls_client(srv.port, [("/big", big)])
+    sent = tls_client(srv.port, [("/small", head("/small", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check(not [e for e in requests_of(events) if e["http"].get("path") == "/big"],
+          "a truncated head was reported")
+    check_sent(events, sent, server_pid=srv.workers(), server_port=srv.port)
+    stats = httpd_env.last_stats(events, "ssl_uprobe") or {}
+    check(stats.get("http_heads_truncated", 0) == 1 and stats.get("copy_truncated", 0) >= 1,
+          "truncation not counted: %s" % stats)
+
+
 def case_apache(mpm):
     srv = serve("apache", mpm)
     p = probe()
@@ -356,6 +375,7 @@ CASES = {
     "apache_prefork": lambda: case_apache("prefork"),
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
+    "truncated": case_truncated,
 }
 
 try:
