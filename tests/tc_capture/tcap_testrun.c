@@ -112,7 +112,7 @@ static bool tr_known_client(const struct run *r, const struct tr_endpoint *e)
 }
 
 /*
- * Is this Ethernet frame from a client? TCP/UDP over IPv4 or IPv6 (no extension headers);
+ * Is this Ethernet frame from a client? TCP/UDP over IPv4 or IPv6;
  * anything else goes in as ingress, where the program leaves it alone all the same.
  */
 static bool tr_from_client(struct run *r, const uint8_t *f, uint32_t len)
@@ -136,6 +136,11 @@ static bool tr_from_client(struct run *r, const uint8_t *f, uint32_t len)
 		memcpy(src.addr, f + off + 8, 16);
 		memcpy(dst.addr, f + off + 24, 16);
 		l4 = off + 40;
+		/* hop-by-hop, routing, destination options */
+		while ((proto == 0 || proto == 43 || proto == 60) && l4 + 2 <= len) {
+			proto = f[l4];
+			l4 += (f[l4 + 1] + 1) * 8u;
+		}
 	} else {
 		return true;
 	}
