@@ -37,9 +37,9 @@ void httpd_destroy(void *state);
 			 "watched" },                                                          \
 	{ .name = "exe", .type = JP_CFG_STRING_LIST, .default_value = exe_default,          \
 	  .description = "executable paths of the server (matched by inode and by path)" },   \
-	{ .name = "capture_bytes", .type = JP_CFG_INT, .default_value = "4096",             \
-	  .description = "bytes of one read copied from the kernel at most", .min = 64,       \
-	  .max = 16384 },                                                                     \
+	{ .name = "capture_bytes", .type = JP_CFG_INT, .default_value = "8192",             \
+	  .description = "bytes of one read copied from the kernel at most (Apache reads "    \
+			 "8000 at a time)", .min = 64, .max = 16384 },                         \
 	{ .name = "max_head", .type = JP_CFG_INT, .default_value = "16384",                 \
 	  .description = "bytes of a request head reassembled over several reads at most",    \
 	  .min = 256, .max = 16384 },                                                         \

@@ -144,6 +144,10 @@ def client_batch(port, tag):
     h = head("GET", "/%s/slow" % tag, "127.0.0.1:%d" % port)
     sent += raw_requests(port, [h[:7], h[7:25], h[25:70], h[70:]],
                          [("GET", "/%s/slow" % tag, h)], pause=0.3)
+    # a 6 KB head (a big cookie) in one segment: nginx reads it in pieces, Apache at once
+    h = head("GET", "/%s/big-head" % tag, "localhost",
+             extra=b"X-Filler: " + b"f" * 6000 + b"\r\n")
+    sent += raw_requests(port, [h], [("GET", "/%s/big-head" % tag, h)])
     # pipelined heads in one segment
     h1 = head("GET", "/%s/pipe/1" % tag, "localhost", close=False)
     h2 = head("HEAD", "/%s/pipe/2" % tag, "localhost")
