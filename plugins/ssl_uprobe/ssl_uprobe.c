@@ -137,26 +137,32 @@ static struct timespec sslu_realtime(const struct sslu *s, uint64_t mono_ns)
 static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t size)
 {
 	const struct ct_tuple *t = &r->tuple;
+	const uint8_t *data = (const uint8_t *)(r + 1);
 	struct http_stream_info info = { 0 };
 	struct http_stream_key key;
 	char comm[SSLU_COMM_LEN + 1];
-	bool request;
+	bool response = false, outbound = false;
 
 	if (size < sizeof(*r) || r->cap_len > size - sizeof(*r) || r->cap_len > r->len) {
 		s->user_lost++;
 		return;
 	}
-	/* what a server read is a request; what it wrote, a response; a client's write is an
-	 * outbound request (only when asked for: the SSL_write hooks are loaded then) */
-	request = r->dir == SSLU_DIR_READ || s->outbound;
-	if (r->dir == SSLU_DIR_WRITE && !s->outbound && !s->responses)
-		return;
+	/*
+	 * What a process reads is a request to it. What it writes is a response when it starts
+	 * with a status line, else (outbound: true) a request of its own, or a piece of one.
+	 */
+	if (r->dir == SSLU_DIR_WRITE) {
+		response = r->cap_len >= 5 && !memcmp(data, "HTTP/", 5);
+		outbound = !response;
+		if ((response && !s->responses) || (outbound && !s->outbound))
+			return;
+	}
 	if (!t->family)
 		(*s->c_no_tuple)++;
 	memcpy(comm, r->comm, SSLU_COMM_LEN);
 	comm[SSLU_COMM_LEN] = '\0';
 	info.family = t->family;
-	if (r->dir == SSLU_DIR_WRITE && s->outbound) {
+	if (outbound) {
 		/* we are the client: src is this socket */
 		info.src_addr = t->dst_addr;
 		info.src_port = t->dst_port;
@@ -182,13 +188,11 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 	 */
 	key.pid = r->pid;
 	key.fd = r->fd;
-	key.id = (r->fd >= 0 ? 0 : r->ssl) | (r->dir == SSLU_DIR_WRITE && s->outbound);
-	if (request)
-		http_stream_data(s->streams, &key, &info, (const uint8_t *)(r + 1), r->cap_len,
-				 r->len);
+	key.id = (r->fd >= 0 ? 0 : r->ssl) | outbound;
+	if (response)
+		http_stream_response(s->streams, &key, &info, data, r->cap_len);
 	else
-		http_stream_response(s->streams, &key, &info, (const uint8_t *)(r + 1),
-				     r->cap_len);
+		http_stream_data(s->streams, &key, &info, data, r->cap_len, r->len);
 }
 
 /* the socket closed: its streams go (a head still partial is counted as truncated) */

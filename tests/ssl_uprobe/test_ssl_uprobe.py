@@ -5,7 +5,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   s_server        openssl s_server -WWW started before ja4probe (default targets: every
                   libssl user, hooked system-wide); an openssl s_client and a python ssl client
                   send known bytes, curl one more; with outbound: true the clients' own
-                  requests are reported too, marked outbound
+                  requests are reported too, marked outbound; capture_responses: true gives
+                  s_server's responses
   nginx           nginx with TLS, targets: [comm:nginx]: three requests on one keep-alive
                   connection, a head split over two TLS records, curl; an openssl s_server
                   (outside the targets) is not captured
@@ -232,7 +233,7 @@ def settle():
 def case_s_server():
     port = httpd_env.free_port()
     s_server(port)
-    p = probe("    outbound: true\n")
+    p = probe("    outbound: true\n    capture_responses: true\n")
     sent = [s_client(port, head("/index.html", "sslu.test"))]
     sent += tls_client(port, [("/index.html", head("/index.html", "127.0.0.1"))])
     lport = curl(port, "/index.html")
@@ -240,6 +241,11 @@ def case_s_server():
     events = p.stop()
     check_sent(events, sent, server_port=port)
     check_curl(events, lport, "/index.html")
+    # s_server's response to the python client (outbound and responses both on)
+    resp = [e for e in events if e.get("event_type") == "http_response" and
+            e.get("src_port") == sent[1].lport]
+    check(len(resp) == 1 and resp[0]["http"].get("status") == 200,
+          "http_response to port %d: %s" % (sent[1].lport, resp))
     # outbound: s_client's own write of the request, src = its own socket
     out = [e for e in requests_of(events) if e["http"].get("outbound")]
     mine = [e for e in out if e["process"]["pid"] == sent[0].pid]
