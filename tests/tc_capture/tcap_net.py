@@ -107,9 +107,11 @@ class Net:
             time.sleep(0.05)
         raise RuntimeError(f"nothing listens on {port}")
 
-    def tcpdump(self, name):
+    def tcpdump(self, name, dev=SRV_IF):
         out = self.path(name)
-        p = self.keep(spawn(["tcpdump", "-i", SRV_IF, "-U", "-s", "0", "-w", out, "tcp"],
+        # immediate mode: packets still in a ring block at SIGTERM would be lost
+        p = self.keep(spawn(["tcpdump", "-i", dev, "--immediate-mode", "-U", "-s", "0", "-w",
+                             out, "tcp"],
                             ns=SRV_NS, stderr=subprocess.PIPE))
         p.stderr.readline()   # "listening on ...": capturing from here on
         return p, out
@@ -125,8 +127,8 @@ class Net:
         out = run(["tc", "filter", "show", "dev", dev, hook], ns=SRV_NS, check=False).stdout
         return [line for line in out.splitlines() if f"handle {TC_HANDLE} " in line]
 
-    def all_filters(self, hook):
-        return run(["tc", "filter", "show", "dev", SRV_IF, hook], ns=SRV_NS,
+    def all_filters(self, hook, dev=SRV_IF):
+        return run(["tc", "filter", "show", "dev", dev, hook], ns=SRV_NS,
                    check=False).stdout.strip()
 
     def qdiscs(self):
