@@ -21,6 +21,7 @@ import os
 import shutil
 import signal
 import socket
+import statistics
 import struct
 import subprocess
 import sys
@@ -82,34 +83,44 @@ def prog_stats():
             if p.get("name", "").startswith("tcap_")}
 
 
-def bench_iperf(net, exe, plugin_dir, seconds, listed):
+def bench_iperf(net, exe, plugin_dir, seconds, listed, rounds=3):
+    """rounds of: without, with, without; the ratio of each round against the mean of its
+    two baselines, and the median of the rounds (this machine's throughput swings a lot)"""
     server = net.keep(spawn(["iperf3", "-s", "-p", str(IPERF_PORT)], ns=SRV_NS,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     net.wait_listen(IPERF_PORT)
-    base1 = iperf(seconds)
     ports = [IPERF_PORT, 443] if listed else [443]
-    probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, "iperf")
-    run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
-    try:
-        probe.start()
-        before = prog_stats()
-        with_plugin = iperf(seconds)
-        after = prog_stats()
-    finally:
-        run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
-    Net.stop(probe.proc)
-    base2 = iperf(seconds)
+    ratios, runs, ns_total, cnt_total = [], [], {}, {}
+    base = iperf(seconds)
+    for i in range(rounds):
+        probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, f"iperf{i}")
+        run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
+        try:
+            probe.start()
+            before = prog_stats()
+            with_plugin = iperf(seconds)
+            after = prog_stats()
+        finally:
+            run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
+        Net.stop(probe.proc)
+        for name in after:
+            ns_total[name] = ns_total.get(name, 0) + after[name][0] - before.get(name, (0, 0))[0]
+            cnt_total[name] = cnt_total.get(name, 0) + after[name][1] - \
+                before.get(name, (0, 0))[1]
+        base_after = iperf(seconds)
+        ratios.append(with_plugin / ((base + base_after) / 2))
+        runs.append(f"{base / 1e9:.2f}|{with_plugin / 1e9:.2f}|{base_after / 1e9:.2f}")
+        base = base_after
     Net.stop(server)
-    base = (base1 + base2) / 2
-    print(f"iperf3 {seconds}s, MTU 1500, iperf3 port {'listed' if listed else 'not listed'}: "
-          f"without {base1 / 1e9:.2f} / {base2 / 1e9:.2f} Gbit/s, "
-          f"with tc_capture {with_plugin / 1e9:.2f} Gbit/s")
-    print(f"  throughput ratio with/without: {with_plugin / base:.3f}")
-    for name in sorted(after):
-        ns = after[name][0] - before.get(name, (0, 0))[0]
-        cnt = after[name][1] - before.get(name, (0, 0))[1]
-        if cnt:
-            print(f"  {name}: {cnt} packets, {ns / cnt:.1f} ns per packet (BPF run-time stats)")
+    print(f"iperf3 {seconds}s x {rounds}, MTU 1500, iperf3 port "
+          f"{'listed' if listed else 'not listed'}: without|with|without Gbit/s "
+          f"{'  '.join(runs)}")
+    print(f"  throughput ratio with/without: median {statistics.median(ratios):.3f} "
+          f"(rounds: {' '.join(f'{r:.3f}' for r in ratios)})")
+    for name in sorted(cnt_total):
+        if cnt_total[name]:
+            print(f"  {name}: {cnt_total[name]} packets, "
+                  f"{ns_total[name] / cnt_total[name]:.1f} ns per packet (BPF run-time stats)")
 
 
 async def burst_client(n, parallel):

@@ -80,14 +80,28 @@ struct {
 	__type(value, struct tcap_flow);
 } tcap_flows SEC(".maps");
 
+/*
+ * Flow directions we are done with, direct-mapped by a hash of the 4-tuple (value: the full
+ * hash as a tag, 0: empty). Every later data segment of such a flow (the bulk of the traffic
+ * on a listed port) leaves after one array read instead of a hash-table lookup and a look at
+ * its payload. A collision only evicts: the evicted flow takes the slow path again.
+ */
+#define TCAP_DONE_SLOTS 65536
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, TCAP_DONE_SLOTS);
+	__type(key, __u32);
+	__type(value, __u32);
+} tcap_done SEC(".maps");
+
 struct tcap_pkt {
+	struct tcap_flow_key key;	/* the packet's own direction; first: 4-byte aligned */
 	__u8 proto;		/* IPPROTO_TCP_NR or IPPROTO_UDP_NR */
+	__u8 tcp_flags;
 	__u32 l4_off;
 	__u32 payload_off;
 	__u32 payload_len;
 	__u32 seq;
-	__u8 tcp_flags;
-	struct tcap_flow_key key;	/* the packet's own direction */
 };
 
 static __always_inline void tcap_count(enum tcap_counter c)
@@ -391,6 +405,38 @@ static __always_inline bool tcap_ends_head(struct __sk_buff *skb, struct tcap_pk
 	return t[2] == '\n' && (t[1] == '\n' || (t[1] == '\r' && t[0] == '\n'));
 }
 
+/* never 0 (an empty slot) */
+static __always_inline __u32 tcap_flow_hash(const struct tcap_flow_key *k)
+{
+	const __u32 *w = (const __u32 *)k;
+	__u32 h = 0x9e3779b9;
+
+#pragma unroll
+	for (int i = 0; i < (int)(sizeof(*k) / 4); i++) {
+		h = (h ^ w[i]) * 0x85ebca6b;
+		h ^= h >> 15;
+	}
+	return h | 1;
+}
+
+static __always_inline __u32 *tcap_done_slot(const struct tcap_flow_key *k, __u32 *tag)
+{
+	__u32 idx;
+
+	*tag = tcap_flow_hash(k);
+	idx = *tag & (TCAP_DONE_SLOTS - 1);
+	return bpf_map_lookup_elem(&tcap_done, &idx);
+}
+
+/* Nothing more wanted from this flow direction. */
+static __always_inline void tcap_finish(struct tcap_pkt *p, bool in_flows, __u32 *slot, __u32 tag)
+{
+	if (in_flows)
+		bpf_map_delete_elem(&tcap_flows, &p->key);
+	if (slot)
+		*slot = tag;
+}
+
 /*
  * A CONNECT request: the server's answer to it (if egress is captured) is an HTTP head, then
  * the tunnel's ServerHello; mark the server's direction, which its SYN-ACK entered as NEW.
@@ -410,18 +456,20 @@ static __always_inline void tcap_mark_tunnel(const struct tcap_pkt *p)
 }
 
 /*
- * Only flows that still want bytes are in tcap_flows (a finished one is deleted), so the
- * lookup a data packet of a finished flow pays is a miss in a small table; such a packet is
- * then looked at only if it starts like a hello or a request.
+ * Only flows that still want bytes are in tcap_flows (a finished one moves to tcap_done), so
+ * the table stays small; a flow in neither (it began before we did) is looked at when a
+ * segment starts like a hello or a request.
  */
 static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt *p,
 					 enum tcap_dir dir, enum tcap_link link)
 {
-	struct tcap_flow *f = bpf_map_lookup_elem(&tcap_flows, &p->key);
-	struct tcap_flow nf = {};
+	struct tcap_flow nf = {}, *f;
 	bool connect = false;
-	__u32 rel, end;
+	__u32 rel, end, tag, *slot = tcap_done_slot(&p->key, &tag);
 
+	if (slot && *slot == tag)
+		return;
+	f = bpf_map_lookup_elem(&tcap_flows, &p->key);
 	if (!f || f->state == TCAP_FLOW_NEW) {
 		if (f && p->seq != f->seq0)
 			return;	/* not the first byte; that one is still to come */
@@ -429,8 +477,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		if (nf.kind == TCAP_KIND_PASS) {
 			/* not the answer to a CONNECT: nothing more to see here */
 			if (!f || f->kind != TCAP_KIND_HTTP) {
-				if (f)
-					bpf_map_delete_elem(&tcap_flows, &p->key);
+				tcap_finish(p, f != NULL, slot, tag);
 				return;
 			}
 			/* the decoder finds the hello after this head: it needs the head too */
@@ -441,8 +488,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		}
 		if (!nf.kind || tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p->key.saddr :
 									   p->key.daddr)) {
-			if (f)
-				bpf_map_delete_elem(&tcap_flows, &p->key);
+			tcap_finish(p, f != NULL, slot, tag);
 			return;
 		}
 		if (connect)
@@ -470,7 +516,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		f->seq0 = p->seq + p->payload_len;
 		f->contig = 0;
 	} else if (f->contig >= f->want) {
-		bpf_map_delete_elem(&tcap_flows, &p->key);
+		tcap_finish(p, true, slot, tag);
 	}
 }
 
@@ -504,6 +550,7 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 				       enum tcap_link link)
 {
 	struct tcap_pkt p;
+	__u32 tag, *slot;
 	__u8 syn_ack;
 
 	tcap_count(TCAP_CNT_PACKETS);
@@ -530,6 +577,9 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 		if (tcap_src_ignored(dir == TCAP_DIR_INGRESS ? p.key.saddr : p.key.daddr))
 			return TC_ACT_OK;
 		/* a new connection on this 4-tuple starts from scratch */
+		slot = tcap_done_slot(&p.key, &tag);
+		if (slot && *slot == tag)
+			*slot = 0;
 		bpf_map_update_elem(&tcap_flows, &p.key, &nf, BPF_ANY);
 		tcap_submit(skb, dir, link, syn_ack == TCP_SYN ? TCAP_KIND_SYN : TCAP_KIND_SYN_ACK);
 		return TC_ACT_OK;
