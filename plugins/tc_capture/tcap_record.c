@@ -18,8 +18,5 @@ int tcap_record_packet(const void *sample, size_t size, struct tcap_packet *out)
 	out->dlt = rec->link == TCAP_LINK_RAW ? DLT_RAW : DLT_EN10MB;
 	out->data = rec->data;
 	out->caplen = rec->caplen;
-	out->len = rec->len;
-	out->ifindex = rec->ifindex;
-	out->dir = rec->dir;
 	return 0;
 }

@@ -6,13 +6,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+/* what a decoder takes (the record's ifindex and direction are not part of a packet) */
 struct tcap_packet {
 	uint64_t boot_ns;	/* CLOCK_BOOTTIME of the capture */
 	int dlt;		/* pcap link type of data */
 	const uint8_t *data;
-	uint32_t caplen, len;
-	uint32_t ifindex;
-	uint8_t dir;		/* enum tcap_dir */
+	uint32_t caplen;
 };
 
 /* 0, or -EBADMSG when the sample is shorter than the record it claims to be. */
