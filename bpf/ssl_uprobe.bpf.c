@@ -11,7 +11,9 @@
  *    read that returns data, never for the reads that find nothing (half of nginx's SSL_read
  *    calls), and has buffer, plaintext and length in registers: no return probe. The socket
  *    is the one the thread last read (the read syscall that brought the ciphertext; Apache's
- *    mod_ssl BIO is not a plain fd, but its reads are syscalls on the same thread too).
+ *    mod_ssl BIO is not a plain fd, but its reads are syscalls on the same thread too). An
+ *    entry probe on SSL_new (once per connection) gives the thread its storage before the
+ *    connection's first read, and the process's other threads get theirs at their first read.
  *  - Reads, fallback (the copy site was not recognised): an entry probe on OpenSSL's internal
  *    read function (it starts with `push`; SSL_read's own `sub $0x18,%rsp` would be
  *    single-stepped) keeps (SSL*, buf, count pointer) in task storage; the syscalls inside
