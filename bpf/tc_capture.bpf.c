@@ -464,7 +464,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 					 enum tcap_dir dir, enum tcap_link link)
 {
 	struct tcap_flow nf = {}, *f;
-	bool connect = false;
+	bool connect = false, head_end;
 	__u32 rel, end, tag, *slot = tcap_done_slot(&p->key, &tag);
 
 	if (slot && *slot == tag)
@@ -493,6 +493,7 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		}
 		if (connect)
 			tcap_mark_tunnel(p);
+		nf.connect = connect;
 		nf.state = TCAP_FLOW_COPY;
 		nf.seq0 = p->seq;
 		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY))
@@ -510,12 +511,16 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 	end = rel + p->payload_len;
 	if (rel <= f->contig && end > f->contig)
 		f->contig = end;
-	if (f->kind == TCAP_KIND_HTTP && tcap_ends_head(skb, p)) {
-		/* the next request on this connection starts a new message */
+	/* a head is complete when it ends in this segment and nothing before it is missing */
+	head_end = f->kind == TCAP_KIND_HTTP && f->contig >= end && tcap_ends_head(skb, p);
+	if (head_end && f->connect) {
+		/* the tunnel's first bytes are the next message */
 		f->state = TCAP_FLOW_NEW;
 		f->seq0 = p->seq + p->payload_len;
 		f->contig = 0;
-	} else if (f->contig >= f->want) {
+		f->connect = 0;
+	} else if (head_end || f->contig >= f->want) {
+		/* the first request is the one fingerprinted: later ones are not copied */
 		tcap_finish(p, true, slot, tag);
 	}
 }
