@@ -102,7 +102,7 @@ struct tcap_flow {
 	__u32 want;		/* COPY: bytes from seq0 wanted */
 	__u32 contig;		/* COPY: bytes from seq0 covered without a hole */
 	__u32 kind;		/* COPY: enum tcap_kind */
-	__u32 connect;		/* COPY: the request is a CONNECT; the tunnel's hello follows */
+	__u32 connect;		/* COPY: a CONNECT request: the tunnel's hello follows */
 };
 
 #endif /* JA4PROBE_TC_CAPTURE_H */
