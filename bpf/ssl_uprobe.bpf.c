@@ -120,9 +120,11 @@ struct {
 	__type(value, struct sslu_scratch);
 } scratch SEC(".maps");
 
+#define SSLU_RB_SIZE (16 << 20)
+
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
-	__uint(max_entries, 16 << 20);
+	__uint(max_entries, SSLU_RB_SIZE);
 } rb SEC(".maps");
 
 static __always_inline void count(__u32 idx)
@@ -183,6 +185,7 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sslu_scratch *s;
 	__u32 zero = 0, copy;
+	__u64 flags;
 
 	s = bpf_map_lookup_elem(&scratch, &zero);
 	if (!s)
@@ -222,7 +225,10 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 		s->rec.tuple.family = 0;
 		count(SSLU_CNT_NO_FD);
 	}
-	if (bpf_ringbuf_output(&rb, s, sizeof(s->rec) + copy, BPF_RB_NO_WAKEUP))
+	/* the drain timer is enough, unless the reader fell behind by a quarter of the ring */
+	flags = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA) > SSLU_RB_SIZE / 4 ?
+		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (bpf_ringbuf_output(&rb, s, sizeof(s->rec) + copy, flags))
 		count(SSLU_CNT_RB_FULL);
 }
 
