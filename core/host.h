@@ -50,7 +50,8 @@ json_t *host_ctx_stats(const struct jp_plugin_ctx *ctx);
 /* The host's own events (stats) go through the same path as plugin events. */
 struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_type,
 				const struct timespec *realtime);
-json_t *host_event_json(struct jp_event *ev);
+/* Add a value built with jansson (the stats); takes the reference. Not for the hot path. */
+int host_event_set_json(struct jp_event *ev, const char *key, json_t *value);
 /* Fill the event part of a services table (event.c). */
 void host_event_services(struct jp_host *services);
 int host_event_emit(struct jp_event *ev);

@@ -24,9 +24,16 @@ struct watch {
 	void *arg;
 };
 
+struct deferred {
+	loop_timer_cb cb;
+	void *arg;
+};
+
 struct loop {
 	int epfd;
 	bool stopping;
+	size_t n_deferred, cap_deferred;
+	struct deferred *deferred;
 	size_t n_watches, cap_watches;
 	struct watch **watches;
 };
@@ -185,6 +192,32 @@ int loop_timer_remove(struct loop *loop, int timer_id)
 	return 0;
 }
 
+int loop_defer(struct loop *loop, loop_timer_cb cb, void *arg)
+{
+	for (size_t i = 0; i < loop->n_deferred; i++)
+		if (loop->deferred[i].cb == cb && loop->deferred[i].arg == arg)
+			return 0;
+	if (loop->n_deferred == loop->cap_deferred) {
+		size_t cap = loop->cap_deferred ? loop->cap_deferred * 2 : 8;
+		struct deferred *n = realloc(loop->deferred, cap * sizeof(*n));
+
+		if (!n)
+			return -ENOMEM;
+		loop->deferred = n;
+		loop->cap_deferred = cap;
+	}
+	loop->deferred[loop->n_deferred++] = (struct deferred){ cb, arg };
+	return 0;
+}
+
+/* Calls made while running may defer more: those run in the same pass. */
+static void run_deferred(struct loop *loop)
+{
+	for (size_t i = 0; i < loop->n_deferred; i++)
+		loop->deferred[i].cb(loop->deferred[i].arg);
+	loop->n_deferred = 0;
+}
+
 int loop_run(struct loop *loop)
 {
 	struct epoll_event events[32];
@@ -224,6 +257,7 @@ int loop_run(struct loop *loop)
 				w->cb(w->arg, w->fd, events[i].events);
 			}
 		}
+		run_deferred(loop);
 	}
 	return 0;
 }
@@ -240,6 +274,7 @@ void loop_free(struct loop *loop)
 	while (loop->n_watches)
 		remove_index(loop, loop->n_watches - 1);
 	free(loop->watches);
+	free(loop->deferred);
 	close(loop->epfd);
 	free(loop);
 }

@@ -24,6 +24,10 @@ int loop_timer_add(struct loop *loop, uint64_t first_ms, uint64_t interval_ms, l
 		   void *arg);
 int loop_timer_remove(struct loop *loop, int timer_id);
 
+/* Run cb(arg) once, after the events of the current turn (before the loop waits again).
+ * Asking twice for the same cb and arg in one turn runs it once. */
+int loop_defer(struct loop *loop, loop_timer_cb cb, void *arg);
+
 /* Runs until loop_stop(); returns 0, or a negative errno when epoll itself fails. */
 int loop_run(struct loop *loop);
 void loop_stop(struct loop *loop);

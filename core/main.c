@@ -232,10 +232,8 @@ static void emit_stats(void *arg)
 			json_object_set_new(plugins, d->plugins[i].desc->name,
 					    host_ctx_stats(&d->plugins[i].ctx));
 	}
-	json_t *root = host_event_json(ev);
-
-	json_object_set_new(root, "stats", json_pack("{s:o, s:o}", "plugins", plugins, "sinks",
-						     sinks_stats(d->host.sinks)));
+	host_event_set_json(ev, "stats", json_pack("{s:o, s:o}", "plugins", plugins, "sinks",
+						   sinks_stats(d->host.sinks)));
 	host_event_emit(ev);
 }
 

@@ -15,6 +15,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
+#include <sys/uio.h>
 #include <unistd.h>
 
 #include "config.h"
@@ -25,6 +26,13 @@
 
 #define BACKOFF_FIRST_MS 200
 #define BACKOFF_MAX_MS 30000
+/*
+ * Events come in bursts (a plugin drains its ring buffer on a timer), and a write() per event
+ * cost more than building the event. A sink writes what it queued once per loop turn, with one
+ * writev() of up to WRITE_BATCH frames, or at once when that many are waiting (or the queue is
+ * full).
+ */
+#define WRITE_BATCH 64
 
 struct sink_set {
 	struct loop *loop;
@@ -265,25 +273,71 @@ static void sink_drop_head(struct sink *s, int err)
 	s->dropped++;
 }
 
+/*
+ * Streams and files: one writev() of the queued frames from the head on. Returns the bytes
+ * written or a negative errno; the frames written whole are popped and counted.
+ */
+static ssize_t sink_send_batch(struct sink *s)
+{
+	struct iovec iov[WRITE_BATCH];
+	int n = 0;
+
+	for (size_t i = 0; i < s->queue.count && n < WRITE_BATCH; i++) {
+		struct sink_msg *m = s->queue.ring[(s->queue.head + i) % s->queue.cap];
+
+		iov[n++] = (struct iovec){ m->data + m->off, m->len - m->off };
+	}
+	ssize_t w;
+
+	do {
+		if (target_is_socket(&s->target)) {
+			struct msghdr msg = { .msg_iov = iov, .msg_iovlen = n };
+
+			w = sendmsg(s->fd, &msg, MSG_NOSIGNAL | MSG_DONTWAIT);
+		} else {
+			w = writev(s->fd, iov, n);
+		}
+	} while (w < 0 && errno == EINTR);
+	if (w < 0)
+		return -errno;
+	for (size_t left = w; left;) {
+		struct sink_msg *m = sink_queue_peek(&s->queue);
+		size_t rest = m->len - m->off;
+
+		if (left < rest) {
+			m->off += left;	/* partial: the rest when the fd is writable */
+			break;
+		}
+		left -= rest;
+		sink_queue_pop(&s->queue);
+		s->written++;
+	}
+	return w;
+}
+
 /* Write what the fd takes now; stop at EAGAIN and ask the loop for EPOLLOUT. */
 static void sink_flush(struct sink *s)
 {
-	bool stream = target_is_stream(&s->target);
+	/* byte streams take many frames per call; a datagram is one frame */
+	bool batch = target_is_stream(&s->target) || !target_is_socket(&s->target);
 	bool retried = false;
 	struct sink_msg *m;
 
 	if (s->state != SINK_UP)
 		return;
 	while ((m = sink_queue_peek(&s->queue))) {
-		ssize_t n = sink_send(s, m->data + m->off, m->len - m->off);
+		ssize_t n;
 
-		if (n >= 0) {
-			if (stream && m->off + n < m->len) {
-				m->off += n;	/* partial: the rest when the fd is writable */
-				continue;
+		if (batch) {
+			n = sink_send_batch(s);
+		} else {
+			n = sink_send(s, m->data, m->len);
+			if (n >= 0) {
+				sink_queue_pop(&s->queue);
+				s->written++;
 			}
-			sink_queue_pop(&s->queue);
-			s->written++;
+		}
+		if (n >= 0) {
 			retried = false;
 			sink_recovered(s, "writing again");
 			continue;
@@ -309,6 +363,16 @@ static void sink_flush(struct sink *s)
 		s->want_out = want_out;
 		sink_update_watch(s);
 	}
+}
+
+/* End of a loop turn: write what every sink queued during it. */
+static void sinks_flush_deferred(void *arg)
+{
+	struct sink_set *set = arg;
+
+	for (size_t i = 0; i < set->n; i++)
+		if (!set->sinks[i].want_out)
+			sink_flush(&set->sinks[i]);
 }
 
 static void sink_on_fd(void *arg, int fd, uint32_t events)
@@ -366,7 +430,11 @@ static void sink_write(struct sink *s, const char *json, size_t len, const struc
 		s->dropping |= rc == -ENOBUFS;
 		return;
 	}
-	if (!s->want_out)
+	if (s->want_out)
+		return;		/* the fd is full: EPOLLOUT will flush */
+	/* a queue smaller than a batch must not overflow while it waits for the turn's end */
+	if (s->queue.count >= WRITE_BATCH || s->queue.count == s->queue.cap ||
+	    loop_defer(s->loop, sinks_flush_deferred, s->set))
 		sink_flush(s);
 }
 
@@ -396,6 +464,7 @@ static int sink_open_fd(struct sink *s, const struct cfg *cfg, const struct cfg_
 		return 0;
 	}
 	if (s->target.kind == TARGET_FILE) {
+		sink_flush(s);	/* what was queued before the rotation belongs to the old file */
 		int fd = target_open_file(&s->target);
 
 		if (fd < 0) {
@@ -488,6 +557,7 @@ void sinks_write(struct sink_set *set, const char *json, size_t len, const struc
 static void sink_reopen(struct sink *s)
 {
 	if (s->target.kind == TARGET_FILE) {
+		sink_flush(s);	/* what was queued before the rotation belongs to the old file */
 		int fd = target_open_file(&s->target);
 
 		if (fd < 0) {
