@@ -312,9 +312,11 @@ static int run_daemon(struct daemon *d)
 	if (rc == EXIT_OK && loop_run(d->host.loop))
 		rc = EXIT_RUNTIME;
 	for (size_t i = 0; i < d->n_plugins; i++)
-		plugin_shutdown(&d->plugins[i]);
+		plugin_stop(&d->plugins[i]);
+	/* the last counts, after every probe is detached and before the plugins are gone, so
+	 * that nothing lost goes unreported */
 	if (rc == EXIT_OK && d->cfg->stats_interval)
-		emit_stats(d); /* the last counts, so that nothing lost goes unreported */
+		emit_stats(d);
 	return rc;
 }
 

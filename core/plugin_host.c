@@ -163,15 +163,23 @@ void plugin_collect_stats(struct plugin *p)
 		p->desc->collect_stats(p->state);
 }
 
+void plugin_stop(struct plugin *p)
+{
+	if (!p->initialized || p->stopped)
+		return;
+	/* stop() must be safe after a failed start(): the SDK contract */
+	p->desc->stop(p->state);
+	host_ctx_release_watches(&p->ctx);
+	p->stopped = true;
+	p->started = false;
+}
+
 void plugin_shutdown(struct plugin *p)
 {
-	if (p->initialized) {
-		/* stop() must be safe after a failed start(): the SDK contract */
-		p->desc->stop(p->state);
-		host_ctx_release_watches(&p->ctx);
+	plugin_stop(p);
+	if (p->initialized)
 		p->desc->destroy(p->state);
-	}
-	p->initialized = p->started = false;
+	p->initialized = p->stopped = false;
 	p->state = NULL;
 }
 

@@ -15,7 +15,7 @@ struct plugin {
 	struct jp_config *config;
 	void *state;
 	bool required;
-	bool initialized, started;
+	bool initialized, started, stopped;
 };
 
 /*
@@ -34,7 +34,9 @@ void plugin_close(struct plugin *p);
 /* init + start; on failure the plugin is stopped and destroyed again, and the error returned */
 int plugin_run(struct plugin *p, struct host *host);
 void plugin_collect_stats(struct plugin *p);
-/* stop + destroy, whatever state the plugin reached */
+/* stop: detach everything (once), its fds and timers leave the loop; the counters stay */
+void plugin_stop(struct plugin *p);
+/* stop if not yet, then destroy, whatever state the plugin reached */
 void plugin_shutdown(struct plugin *p);
 
 /* For --list-plugins: every NAME.so and NAME/NAME.so in dir, sorted. */

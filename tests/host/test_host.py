@@ -160,6 +160,8 @@ def case_run_and_events():
     s = stats[0]["stats"]
     check(s["plugins"]["tp_good"]["events"] == 5, s)
     check(s["plugins"]["tp_good"]["ticks"] >= 5, s)
+    check(s["plugins"]["tp_good"]["collected_after_stop"] == 1,
+          "the last stats must be collected after stop(): %s" % s)
     check(s["plugins"]["tp_fail_init"]["errors"] == 1, s)
     sink = list(s["sinks"].values())[0]
     check(sink["dropped"] == 0, s)

@@ -23,7 +23,9 @@ struct tp_state {
 	int64_t burst;
 	int64_t sequence;
 	int timer;
+	bool stopped;
 	uint64_t *ticks;
+	uint64_t *collected_after_stop;	/* the SDK promises one collect_stats() after stop() */
 };
 
 static int tp_init(const struct jp_host *host, const struct jp_config *config, void **state)
@@ -43,6 +45,7 @@ static int tp_init(const struct jp_host *host, const struct jp_config *config, v
 	s->burst = host->cfg_int(config, "burst");
 	s->timer = -1;
 	s->ticks = host->counter(host->ctx, "ticks");
+	s->collected_after_stop = host->counter(host->ctx, "collected_after_stop");
 	*state = s;
 	return 0;
 #endif
@@ -97,8 +100,18 @@ static void tp_stop(void *state)
 
 	if (s && s->timer >= 0)
 		s->host->remove_timer(s->host->ctx, s->timer);
-	if (s)
+	if (s) {
 		s->timer = -1;
+		s->stopped = true;
+	}
+}
+
+static void tp_collect_stats(void *state)
+{
+	struct tp_state *s = state;
+
+	if (s->stopped)
+		(*s->collected_after_stop)++;
 }
 
 static void tp_destroy(void *state)
@@ -132,6 +145,7 @@ JP_EXPORT const struct jp_plugin_descriptor TP_SYMBOL = {
 	.config_keys = tp_keys,
 	.init = tp_init,
 	.start = tp_start,
+	.collect_stats = tp_collect_stats,
 	.stop = tp_stop,
 	.destroy = tp_destroy,
 };

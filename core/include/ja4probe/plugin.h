@@ -19,7 +19,8 @@
  * Lifecycle (all callbacks run on the host's single loop thread)
  *    init(host, config, &state)  parse config, open and load BPF objects; attach nothing
  *    start(state)                attach probes, register fds and timers
- *    collect_stats(state)        optional: refresh counters before each stats event
+ *    collect_stats(state)        optional: refresh counters before each stats event; called
+ *                                once more after stop(), for the last stats event at exit
  *    stop(state)                 detach everything start() attached; must be safe after a failed start
  *    destroy(state)              free everything
  */
