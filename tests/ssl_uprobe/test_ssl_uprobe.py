@@ -8,8 +8,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
                   requests are reported too, marked outbound; capture_responses: true gives
                   s_server's responses
   nginx           nginx with TLS, targets: [comm:nginx]: three requests on one keep-alive
-                  connection, a head split over two TLS records, curl; an openssl s_server
-                  (outside the targets) is not captured
+                  connection, a head split over two TLS records, one over IPv6, curl; an
+                  openssl s_server (outside the targets) is not captured
   apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
@@ -68,8 +68,8 @@ def head(path, host, extra=b""):
 class Sent:
     """One request a client sent: what its event must show."""
 
-    def __init__(self, lport, path, raw, pid=None):
-        self.lport, self.path, self.raw, self.pid = lport, path, raw, pid
+    def __init__(self, lport, path, raw, pid=None, ip="127.0.0.1"):
+        self.lport, self.path, self.raw, self.pid, self.ip = lport, path, raw, pid, ip
 
 
 def read_response(s):
@@ -95,13 +95,13 @@ def read_response(s):
     return hd + b"\r\n\r\n" + body
 
 
-def tls_client(port, heads, split=False):
-    """One TLS connection (python ssl); each head sent as one write (or, split, as two
-    records), its response read before the next. Returns the Sent of each."""
+def tls_client(port, heads, split=False, host="127.0.0.1"):
+    """One TLS connection (python ssl) to host; each head sent as one write (or, split, as
+    two records), its response read before the next. Returns the Sent of each."""
     ctx = ssl.create_default_context()
     ctx.check_hostname = False
     ctx.verify_mode = ssl.CERT_NONE
-    raw = socket.create_connection(("127.0.0.1", port))
+    raw = socket.create_connection((host, port))
     s = ctx.wrap_socket(raw)
     lport = s.getsockname()[1]
     out = []
@@ -114,7 +114,7 @@ def tls_client(port, heads, split=False):
             s.sendall(h)
         resp = read_response(s)
         check(resp.startswith(b"HTTP/1."), "no response to %s: %r" % (path, resp[:60]))
-        out.append(Sent(lport, path, h))
+        out.append(Sent(lport, path, h, ip=host))
     s.close()
     return out
 
@@ -178,8 +178,8 @@ def check_sent(events, sent, server_pid=None, server_port=None):
         if want:
             check(h.get("ja4h") == want, "ja4h %s, want %s (fingerprint library on the bytes "
                   "sent)" % (h.get("ja4h"), want))
-        check(e.get("src_ip") in ("127.0.0.1", "::ffff:127.0.0.1") and
-              e.get("dest_ip") in ("127.0.0.1", "::ffff:127.0.0.1"), "addresses: %s" % e)
+        ips = (s.ip, "::ffff:" + s.ip)
+        check(e.get("src_ip") in ips and e.get("dest_ip") in ips, "addresses: %s" % e)
         if server_port:
             check(e.get("dest_port") == server_port, "dest_port: %s" % e)
         if server_pid:
@@ -265,7 +265,7 @@ class TlsServer(httpd_env.Server):
         return conf.replace("listen 127.0.0.1:%d;" % self.port,
                             "listen 127.0.0.1:%d ssl;\n    ssl_certificate %s;\n"
                             "    ssl_certificate_key %s;" % (self.port, CERT, KEY)) \
-                   .replace("    listen [::1]:%d;\n" % self.port, "")
+                   .replace("listen [::1]:%d;" % self.port, "listen [::1]:%d ssl;" % self.port)
 
     def _apache_conf(self, workers):
         mods = "/usr/lib/apache2/modules"
@@ -295,6 +295,7 @@ def case_nginx(extra=""):
              for i in range(3)]
     sent = tls_client(srv.port, heads)
     sent += tls_client(srv.port, [("/split", head("/split", "127.0.0.1"))], split=True)
+    sent += tls_client(srv.port, [("/v6", head("/v6", "127.0.0.1"))], host="::1")
     lport = curl(srv.port, "/curl")
     tls_client(other, [("/index.html", head("/index.html", "127.0.0.1"))])
     settle()
