@@ -63,6 +63,8 @@ static int check_tracefs(void)
 
 	if (stat(TRACEFS "/events", &st) == 0)
 		return 0;
+	if (stat("/sys/kernel/debug/tracing/events", &st) == 0)
+		return 0;	/* libbpf falls back to the debugfs copy */
 	if (mount("tracefs", TRACEFS, "tracefs", 0, NULL) == 0) {
 		log_info("mounted tracefs at " TRACEFS);
 		return 0;

@@ -175,9 +175,6 @@ static int httpd_setup(struct httpd *h, const struct jp_config *cfg)
 	h->lost = host->counter(host->ctx, "lost");
 	h->records = host->counter(host->ctx, "records");
 	h->watched_gauge = host->counter(host->ctx, "processes_watched");
-	err = ct_tracefs_ensure(host);
-	if (err)
-		return err;
 	return httpd_open(h, cfg);
 }
 
@@ -407,8 +404,6 @@ void httpd_stop(void *state)
 		ring_buffer__free(h->rb);
 		h->rb = NULL;
 	}
-	/* the host's last stats event comes after stop(), without collect_stats() */
-	httpd_collect_stats(h);
 }
 
 void httpd_destroy(void *state)

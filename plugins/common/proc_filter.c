@@ -8,18 +8,13 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/mman.h>
-#include <sys/mount.h>
 #include <sys/stat.h>
-#include <sys/statfs.h>
 #include <sys/sysmacros.h>
 #include <unistd.h>
 #include <bpf/bpf.h>
 #include <bpf/libbpf.h>
 #include "../../bpf/conn_track.h"
 #include "proc_filter.h"
-
-#define TRACEFS_MAGIC_NR 0x74726163
-#define TRACEFS_DIR "/sys/kernel/tracing"
 
 static int ct_map_fd(const struct jp_host *host, struct bpf_object *obj, const char *name)
 {
@@ -255,25 +250,5 @@ int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *
 	for (size_t i = 0; i < words; i++)
 		*watched += (size_t)__builtin_popcountll(__atomic_load_n(&bits[i], __ATOMIC_RELAXED));
 	ct_procs_unmap(bits, words);
-	return 0;
-}
-
-int ct_tracefs_ensure(const struct jp_host *host)
-{
-	struct statfs sfs;
-
-	if (statfs(TRACEFS_DIR, &sfs) == 0 && sfs.f_type == TRACEFS_MAGIC_NR)
-		return 0;
-	if (access("/sys/kernel/debug/tracing/events", F_OK) == 0)
-		return 0;	/* libbpf falls back to the debugfs copy */
-	if (mount("nodev", TRACEFS_DIR, "tracefs", 0, NULL)) {
-		int err = -errno;
-
-		host->log(host->ctx, JP_LOG_ERROR, "tracefs is not mounted and mounting it on %s "
-			  "failed: %s", TRACEFS_DIR, strerror(-err));
-		return err;
-	}
-	host->log(host->ctx, JP_LOG_INFO, "mounted tracefs on %s (tracepoints need it)",
-		  TRACEFS_DIR);
 	return 0;
 }

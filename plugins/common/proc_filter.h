@@ -38,7 +38,5 @@ int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 /* How many processes are watched now. */
 int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched);
 
-/* Mount tracefs at /sys/kernel/tracing when it is not there: tracepoint attach needs it. */
-int ct_tracefs_ensure(const struct jp_host *host);
 
 #endif /* JA4PROBE_PROC_FILTER_H */
