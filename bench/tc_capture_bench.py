@@ -4,8 +4,9 @@
 joined by a veth, segments of at most 1500 bytes):
 
  0. The ingress program alone on fixed frames with BPF_PROG_TEST_RUN: ns per packet kind.
- 1. iperf3 bulk TCP over the veth without the plugin, with it (ingress + egress), and
-    without it again: throughput ratio, and the BPF programs' average ns per packet from the
+ 1. iperf3 bulk TCP over the veth without the plugin, with an empty TC program (the floor:
+    the run-time statistics cost time themselves), with the plugin (ingress + egress), and
+    without again: throughput ratios, and the BPF programs' average ns per packet from the
     kernel's run-time statistics (kernel.bpf_stats_enabled=1, run_time_ns / run_cnt). Once
     with the iperf3 port listed (every segment goes through the port check and the flow
     lookup: the worst case, an upload to a watched port), once not listed (parse + port check).
@@ -29,7 +30,7 @@ import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "tc_capture"))
-from tcap_net import CLI_NS, SRV4, SRV_NS, Net, Probe, run, spawn  # noqa: E402
+from tcap_net import CLI_NS, SRV4, SRV_IF, SRV_NS, Net, Probe, run, spawn  # noqa: E402
 
 IPERF_PORT, HTTP_PORT = 5201, 18080
 
@@ -80,47 +81,74 @@ def prog_stats():
     """{name: (run_time_ns, run_cnt)} of the loaded tcap_* programs"""
     out = json.loads(run(["bpftool", "prog", "show", "--json"]).stdout)
     return {p["name"]: (p.get("run_time_ns", 0), p.get("run_cnt", 0)) for p in out
-            if p.get("name", "").startswith("tcap_")}
+            if p.get("name", "").startswith(("tcap_", "tc_empty"))}
 
 
-def bench_iperf(net, exe, plugin_dir, seconds, listed, rounds=3):
-    """rounds of: without, with, without; the ratio of each round against the mean of its
-    two baselines, and the median of the rounds (this machine's throughput swings a lot)"""
+def attach_empty(obj, on):
+    """the empty TC program on both hooks of the server veth, or gone"""
+    if on:
+        run(["tc", "qdisc", "add", "dev", SRV_IF, "clsact"], ns=SRV_NS)
+        for hook in ("ingress", "egress"):
+            run(["tc", "filter", "add", "dev", SRV_IF, hook, "bpf", "da", "obj", obj, "sec",
+                 "tc"], ns=SRV_NS)
+    else:
+        run(["tc", "qdisc", "del", "dev", SRV_IF, "clsact"], ns=SRV_NS)
+
+
+def measured(fn):
+    """(iperf result, {prog: (ns, count)}) with the kernel's BPF run-time statistics on"""
+    run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
+    try:
+        before = prog_stats()
+        result = fn()
+        after = prog_stats()
+    finally:
+        run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
+    return result, {n: (after[n][0] - before.get(n, (0, 0))[0],
+                        after[n][1] - before.get(n, (0, 0))[1]) for n in after}
+
+
+def bench_iperf(net, exe, plugin_dir, empty_obj, seconds, listed, rounds=3):
+    """rounds of: without, the empty program, tc_capture; each against the mean of the
+    baselines around it, and the median of the rounds (throughput here swings a lot)"""
     server = net.keep(spawn(["iperf3", "-s", "-p", str(IPERF_PORT)], ns=SRV_NS,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
     net.wait_listen(IPERF_PORT)
     ports = [IPERF_PORT, 443] if listed else [443]
-    ratios, runs, ns_total, cnt_total = [], [], {}, {}
+    ratios, empty_ratios, runs, totals = [], [], [], {}
     base = iperf(seconds)
     for i in range(rounds):
+        attach_empty(empty_obj, True)
+        empty, stats_empty = measured(lambda: iperf(seconds))
+        attach_empty(empty_obj, False)
         probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, f"iperf{i}")
-        run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
-        try:
-            probe.start()
-            before = prog_stats()
-            with_plugin = iperf(seconds)
-            after = prog_stats()
-        finally:
-            run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
+        probe.start()
+        with_plugin, stats = measured(lambda: iperf(seconds))
         Net.stop(probe.proc)
-        for name in after:
-            ns_total[name] = ns_total.get(name, 0) + after[name][0] - before.get(name, (0, 0))[0]
-            cnt_total[name] = cnt_total.get(name, 0) + after[name][1] - \
-                before.get(name, (0, 0))[1]
+        for name, (ns, cnt) in list(stats.items()) + list(stats_empty.items()):
+            t = totals.setdefault(name, [0, 0])
+            t[0] += ns
+            t[1] += cnt
         base_after = iperf(seconds)
-        ratios.append(with_plugin / ((base + base_after) / 2))
-        runs.append(f"{base / 1e9:.2f}|{with_plugin / 1e9:.2f}|{base_after / 1e9:.2f}")
+        mean = (base + base_after) / 2
+        ratios.append(with_plugin / mean)
+        empty_ratios.append(empty / mean)
+        runs.append(f"{base / 1e9:.2f}|{empty / 1e9:.2f}|{with_plugin / 1e9:.2f}")
         base = base_after
     Net.stop(server)
     print(f"iperf3 {seconds}s x {rounds}, MTU 1500, iperf3 port "
-          f"{'listed' if listed else 'not listed'}: without|with|without Gbit/s "
-          f"{'  '.join(runs)}")
-    print(f"  throughput ratio with/without: median {statistics.median(ratios):.3f} "
-          f"(rounds: {' '.join(f'{r:.3f}' for r in ratios)})")
-    for name in sorted(cnt_total):
-        if cnt_total[name]:
-            print(f"  {name}: {cnt_total[name]} packets, "
-                  f"{ns_total[name] / cnt_total[name]:.1f} ns per packet (BPF run-time stats)")
+          f"{'listed' if listed else 'not listed'}: without|empty prog|tc_capture Gbit/s "
+          f"{'  '.join(runs)}  (last without {base / 1e9:.2f})")
+    print(f"  throughput ratio tc_capture/without: median {statistics.median(ratios):.3f} "
+          f"(rounds: {' '.join(f'{r:.3f}' for r in ratios)}); empty program/without: median "
+          f"{statistics.median(empty_ratios):.3f}")
+    per = {n: t[0] / t[1] for n, t in totals.items() if t[1]}
+    for name in sorted(per):
+        print(f"  {name}: {totals[name][1]} packets, {per[name]:.1f} ns per packet "
+              f"(BPF run-time stats)")
+    if "tc_empty" in per and "tcap_ingress" in per:
+        print(f"  tcap_ingress over the empty program: {per['tcap_ingress'] - per['tc_empty']:.1f}"
+              f" ns per packet")
 
 
 async def burst_client(n, parallel):
@@ -198,8 +226,10 @@ def main():
     net = Net()
     try:
         bench_test_run(os.path.join(plugin_dir, "tc_capture", "tc_capture.bpf.o"), net.tmp)
-        bench_iperf(net, exe, plugin_dir, seconds, listed=True)
-        bench_iperf(net, exe, plugin_dir, seconds, listed=False)
+        empty = os.path.join(os.path.dirname(os.path.abspath(plugin_dir)), "bench",
+                             "tc_empty.bpf.o")
+        bench_iperf(net, exe, plugin_dir, empty, seconds, listed=True)
+        bench_iperf(net, exe, plugin_dir, empty, seconds, listed=False)
         bench_burst(net, exe, plugin_dir, n, 4096)
         bench_burst(net, exe, plugin_dir, n, 64)
     finally:
