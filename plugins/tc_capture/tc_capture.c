@@ -8,6 +8,7 @@
  * open/load (init) -> attach + poll (start) -> detach (stop) -> destroy, libbpf-tools style.
  */
 #include <errno.h>
+#include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/epoll.h>
@@ -33,7 +34,9 @@ struct tcap_state {
 	uint64_t poll_ms;
 	struct tcap_iface *ifaces;
 	size_t n_ifaces;
-	int timer_id;
+	bool all;			/* interfaces: all; rescanned every rescan_s */
+	uint64_t rescan_s;
+	int timer_id, rescan_id;
 	bool watching;
 	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME, per batch */
 	uint64_t *counters[TCAP_CNT_MAX];
@@ -152,14 +155,16 @@ static int tcap_init(const struct jp_host *host, const struct jp_config *cfg, vo
 		return -ENOMEM;
 	st->host = host;
 	st->timer_id = -1;
+	st->rescan_id = -1;
 	st->egress = host->cfg_bool(cfg, "egress");
 	st->poll_ms = (uint64_t)host->cfg_int(cfg, "poll_interval");
+	st->rescan_s = (uint64_t)host->cfg_int(cfg, "rescan_interval");
 	for (i = 0; i < TCAP_CNT_MAX; i++)
 		st->counters[i] = host->counter(host->ctx, tcap_counter_names[i]);
 	st->lost = host->counter(host->ctx, "lost");
 	st->errors = host->counter(host->ctx, "errors");
 
-	ret = tcap_ifaces_resolve(host, cfg, &st->ifaces, &st->n_ifaces);
+	ret = tcap_ifaces_resolve(host, cfg, &st->ifaces, &st->n_ifaces, &st->all);
 	if (ret)
 		goto fail;
 	ret = tcap_read_options(host, cfg, &opt, ports);
@@ -201,6 +206,10 @@ static void tcap_stop(void *state)
 	if (st->timer_id >= 0)
 		st->host->remove_timer(st->host->ctx, st->timer_id);
 	st->timer_id = -1;
+	if (st->rescan_id >= 0)
+		st->host->remove_timer(st->host->ctx, st->rescan_id);
+	st->rescan_id = -1;
+	st->rescan_id = -1;
 	if (st->watching)
 		st->host->unwatch_fd(st->host->ctx, ring_buffer__epoll_fd(st->rb));
 	st->watching = false;
@@ -221,6 +230,60 @@ static int tcap_prog_fd(struct tcap_state *st, bool raw, bool egress)
 	return bpf_program__fd(p);
 }
 
+static int tcap_attach_iface(struct tcap_state *st, struct tcap_iface *ifc)
+{
+	int ret = tcap_attach(st->host, ifc, tcap_prog_fd(st, ifc->raw, false),
+			      st->egress ? tcap_prog_fd(st, ifc->raw, true) : -1);
+
+	if (!ret)
+		TCAP_LOG(st->host, JP_LOG_INFO, "%s: capturing ingress%s", ifc->name,
+			 st->egress ? " and egress" : "");
+	return ret;
+}
+
+static bool tcap_have_iface(const struct tcap_state *st, int ifindex)
+{
+	size_t i;
+
+	for (i = 0; i < st->n_ifaces; i++)
+		if (st->ifaces[i].ifindex == ifindex)
+			return true;
+	return false;
+}
+
+/* interfaces: all follows interfaces that come (containers, VPNs) and go */
+static void tcap_on_rescan(void *arg)
+{
+	struct tcap_state *st = arg;
+	struct tcap_iface *now, *grown;
+	char name[IF_NAMESIZE];
+	size_t i, n;
+
+	for (i = 0; i < st->n_ifaces;) {
+		if (if_indextoname((unsigned int)st->ifaces[i].ifindex, name)) {
+			i++;
+			continue;
+		}
+		TCAP_LOG(st->host, JP_LOG_INFO, "%s: gone", st->ifaces[i].name);
+		st->ifaces[i] = st->ifaces[--st->n_ifaces];
+	}
+	if (tcap_ifaces_all(st->host, &now, &n))
+		return;
+	for (i = 0; i < n; i++) {
+		if (tcap_have_iface(st, now[i].ifindex))
+			continue;
+		grown = realloc(st->ifaces, (st->n_ifaces + 1) * sizeof(*grown));
+		if (!grown)
+			break;
+		st->ifaces = grown;
+		st->ifaces[st->n_ifaces] = now[i];
+		/* a failure is logged; the next rescan tries again */
+		if (!tcap_attach_iface(st, &st->ifaces[st->n_ifaces]))
+			st->n_ifaces++;
+	}
+	free(now);
+}
+
 static int tcap_start(void *state)
 {
 	struct tcap_state *st = state;
@@ -230,14 +293,9 @@ static int tcap_start(void *state)
 
 	tcap_sweep_stale(host);
 	for (i = 0; i < st->n_ifaces; i++) {
-		struct tcap_iface *ifc = &st->ifaces[i];
-
-		ret = tcap_attach(host, ifc, tcap_prog_fd(st, ifc->raw, false),
-				  st->egress ? tcap_prog_fd(st, ifc->raw, true) : -1);
+		ret = tcap_attach_iface(st, &st->ifaces[i]);
 		if (ret)
 			goto fail;
-		TCAP_LOG(host, JP_LOG_INFO, "%s: capturing ingress%s", ifc->name,
-			 st->egress ? " and egress" : "");
 	}
 	ret = host->add_timer(host->ctx, st->poll_ms, tcap_on_timer, st);
 	if (ret < 0) {
@@ -245,6 +303,14 @@ static int tcap_start(void *state)
 		goto fail;
 	}
 	st->timer_id = ret;
+	if (st->all && st->rescan_s) {
+		ret = host->add_timer(host->ctx, st->rescan_s * 1000, tcap_on_rescan, st);
+		if (ret < 0) {
+			TCAP_LOG(host, JP_LOG_ERROR, "rescan timer: %s", strerror(-ret));
+			goto fail;
+		}
+		st->rescan_id = ret;
+	}
 	ret = host->watch_fd(host->ctx, ring_buffer__epoll_fd(st->rb), EPOLLIN, tcap_on_wakeup,
 			     st);
 	if (ret) {
@@ -288,6 +354,10 @@ static const struct jp_config_key tcap_keys[] = {
 	{ .name = "ring_buffer_size", .type = JP_CFG_INT, .default_value = "4096",
 	  .description = "KiB of the kernel-to-userspace ring buffer (a power of two)",
 	  .min = 64, .max = 1048576 },
+	{ .name = "rescan_interval", .type = JP_CFG_INT, .default_value = "5",
+	  .description = "with `interfaces: all`, seconds between looks for interfaces that came "
+			 "or went (0: never)",
+	  .min = 0, .max = 3600 },
 	{ .name = "poll_interval", .type = JP_CFG_INT, .default_value = "20",
 	  .description = "milliseconds between ring buffer reads: the longest an event waits",
 	  .min = 1, .max = 1000 },

@@ -78,22 +78,69 @@ static bool tcap_iface_wanted_by_all(int sock, const char *name)
 	return (ifr.ifr_flags & IFF_UP) && !(ifr.ifr_flags & IFF_LOOPBACK);
 }
 
-int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
-			struct tcap_iface **out, size_t *n)
+int tcap_ifaces_all(const struct jp_host *host, struct tcap_iface **out, size_t *n)
 {
-	size_t i, n_cfg = host->cfg_list_len(cfg, "interfaces"), n_sys = 0;
-	struct if_nameindex *sys = NULL;
-	struct tcap_iface *ifs = NULL;
-	bool all = false;
+	struct if_nameindex *sys;
+	size_t i, n_sys = 0;
 	int sock, ret = 0;
 
 	*out = NULL;
 	*n = 0;
+	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
+	if (sock < 0) {
+		ret = -errno;
+		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: socket: %s", strerror(errno));
+		return ret;
+	}
+	sys = if_nameindex();
+	if (!sys) {
+		ret = -errno;
+		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: if_nameindex: %s", strerror(errno));
+		close(sock);
+		return ret;
+	}
+	while (sys[n_sys].if_index)
+		n_sys++;
+	*out = calloc(n_sys + 1, sizeof(**out));
+	if (!*out)
+		ret = -ENOMEM;
+	for (i = 0; i < n_sys && !ret; i++)
+		if (tcap_iface_wanted_by_all(sock, sys[i].if_name))
+			ret = tcap_iface_add(host, sock, sys[i].if_name, false, *out, n);
+	if_freenameindex(sys);
+	close(sock);
+	if (ret) {
+		free(*out);
+		*out = NULL;
+		*n = 0;
+	}
+	return ret;
+}
+
+int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
+			struct tcap_iface **out, size_t *n, bool *all)
+{
+	size_t i, n_cfg = host->cfg_list_len(cfg, "interfaces");
+	int sock, ret = 0;
+
+	*out = NULL;
+	*n = 0;
+	*all = !n_cfg;
 	for (i = 0; i < n_cfg; i++)
-		all |= !strcmp(host->cfg_list_string(cfg, "interfaces", i), "all");
-	if (all && n_cfg > 1) {
+		*all |= !strcmp(host->cfg_list_string(cfg, "interfaces", i), "all");
+	if (*all && n_cfg > 1) {
 		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: `all` cannot be combined with names");
 		return -EINVAL;
+	}
+	if (*all) {
+		ret = tcap_ifaces_all(host, out, n);
+		if (!ret && !*n) {
+			TCAP_LOG(host, JP_LOG_ERROR, "interfaces: no interface to capture on");
+			free(*out);
+			*out = NULL;
+			ret = -ENODEV;
+		}
+		return ret;
 	}
 	sock = socket(AF_INET, SOCK_DGRAM | SOCK_CLOEXEC, 0);
 	if (sock < 0) {
@@ -101,47 +148,19 @@ int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
 		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: socket: %s", strerror(errno));
 		return ret;
 	}
-	if (all || !n_cfg) {
-		sys = if_nameindex();
-		if (!sys) {
-			ret = -errno;
-			TCAP_LOG(host, JP_LOG_ERROR, "interfaces: if_nameindex: %s",
-				 strerror(errno));
-			goto out;
-		}
-		while (sys[n_sys].if_index)
-			n_sys++;
-	}
-	ifs = calloc(all || !n_cfg ? n_sys + 1 : n_cfg, sizeof(*ifs));
-	if (!ifs) {
+	*out = calloc(n_cfg, sizeof(**out));
+	if (!*out)
 		ret = -ENOMEM;
-		goto out;
-	}
-	if (sys) {
-		for (i = 0; i < n_sys && !ret; i++)
-			if (tcap_iface_wanted_by_all(sock, sys[i].if_name))
-				ret = tcap_iface_add(host, sock, sys[i].if_name, false, ifs, n);
-	} else {
-		for (i = 0; i < n_cfg && !ret; i++)
-			ret = tcap_iface_add(host, sock,
-					     host->cfg_list_string(cfg, "interfaces", i), true,
-					     ifs, n);
-	}
-	if (!ret && !*n) {
-		TCAP_LOG(host, JP_LOG_ERROR, "interfaces: no interface to capture on");
-		ret = -ENODEV;
-	}
-out:
-	if (sys)
-		if_freenameindex(sys);
+	for (i = 0; i < n_cfg && !ret; i++)
+		ret = tcap_iface_add(host, sock, host->cfg_list_string(cfg, "interfaces", i), true,
+				     *out, n);
 	close(sock);
 	if (ret) {
-		free(ifs);
+		free(*out);
+		*out = NULL;
 		*n = 0;
-		return ret;
 	}
-	*out = ifs;
-	return 0;
+	return ret;
 }
 
 static void tcap_hook_init(struct bpf_tc_hook *hook, int ifindex, enum bpf_tc_attach_point point)

@@ -25,11 +25,14 @@ struct tcap_iface {
 };
 
 /*
- * The interfaces named in `interfaces:` ("all": every up, non-loopback interface; "lo" only
- * when named). *out is malloc'd.
+ * The interfaces named in `interfaces:` ("all", the default: every up, non-loopback
+ * interface; "lo" only when named); *all says which. *out is malloc'd.
  */
 int tcap_ifaces_resolve(const struct jp_host *host, const struct jp_config *cfg,
-			struct tcap_iface **out, size_t *n);
+			struct tcap_iface **out, size_t *n, bool *all);
+
+/* Every up, non-loopback interface now (none is not an error). *out is malloc'd. */
+int tcap_ifaces_all(const struct jp_host *host, struct tcap_iface **out, size_t *n);
 
 /* Remove filters of ours from every interface (left by an instance killed with SIGKILL). */
 void tcap_sweep_stale(const struct jp_host *host);

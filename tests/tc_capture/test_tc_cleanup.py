@@ -1,14 +1,16 @@
 # SPDX-License-Identifier: BSD-3-Clause
 """tc_capture lifecycle on a real kernel: SIGTERM leaves no filter (and removes the clsact
 qdisc it created); after SIGKILL a restart replaces the stale filters, or removes them from an
-interface it no longer captures on; someone else's filter and qdisc survive.
+interface it no longer captures on; `interfaces: all` picks up an interface that comes up
+later; someone else's filter and qdisc survive.
 
 usage: test_tc_cleanup.py JA4PROBE PLUGIN_DIR
 """
 import signal
 import sys
+import time
 
-from tcap_net import SRV_IF, SRV_NS, Checks, Net, Probe, run
+from tcap_net import PID, SRV_IF, SRV_NS, Checks, Net, Probe, run
 
 
 def main():
@@ -48,6 +50,24 @@ def main():
                 "restart elsewhere: the stale filters on the old interface swept")
         Net.stop(p.proc)
         c.check(not net.filters("ingress", dev="lo"), "lo clean after stop")
+
+        # interfaces: all follows an interface that comes up later
+        p = Probe(net, exe, plugin_dir, {"rescan_interval": 1}, "run7")
+        p.start()
+        late = f"vtl{PID}"
+        run(["ip", "link", "add", late, "type", "veth", "peer", "name", late + "p"], ns=SRV_NS)
+        run(["ip", "link", "set", late, "up"], ns=SRV_NS)
+        run(["ip", "link", "set", late + "p", "up"], ns=SRV_NS)
+        for _ in range(100):
+            if net.filters("ingress", dev=late):
+                break
+            time.sleep(0.05)
+        c.check(len(net.filters("ingress", dev=late)) == 1,
+                "an interface that came up after the start is captured on")
+        c.check(Net.stop(p.proc) == 0, "exit 0 on SIGTERM")
+        c.check(not net.filters("ingress", dev=late) and not net.filters("ingress"),
+                "SIGTERM: no filter left on the late interface either")
+        run(["ip", "link", "del", late], ns=SRV_NS)
 
         # someone else's clsact and filter stay
         run(["tc", "qdisc", "add", "dev", SRV_IF, "clsact"], ns=SRV_NS, check=False)
