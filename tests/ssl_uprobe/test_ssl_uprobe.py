@@ -123,13 +123,19 @@ def s_client(port, h):
     """openssl s_client sends the head; its pid and port are the client's side of the event."""
     p = subprocess.Popen(["openssl", "s_client", "-quiet", "-connect", "127.0.0.1:%d" % port],
                          stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
-    time.sleep(0.5)
-    lport = None
-    ss = subprocess.run(["ss", "-Htnp", "state", "established", "dport", "= :%d" % port],
-                        capture_output=True, text=True).stdout
-    for line in ss.splitlines():
-        if "pid=%d," % p.pid in line:
-            lport = int(line.split()[2].rsplit(":", 1)[1])
+    ss = ""
+
+    def port_of_client():
+        nonlocal ss
+        ss = subprocess.run(["ss", "-Htnp", "state", "established", "dport", "= :%d" % port],
+                            capture_output=True, text=True).stdout
+        for line in ss.splitlines():
+            if "pid=%d," % p.pid in line:
+                return int(line.split()[2].rsplit(":", 1)[1])
+        return None
+
+    lport = httpd_env.wait_for(port_of_client, 10)
+    time.sleep(0.3)	# the handshake finishes before s_client reads its stdin
     p.stdin.write(h)
     p.stdin.flush()
     time.sleep(0.5)
