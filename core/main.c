@@ -16,6 +16,7 @@
 #include "loop.h"
 #include "plugin_host.h"
 #include "preflight.h"
+#include "read_pcap.h"
 #include "sinks/sink.h"
 
 enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
@@ -23,7 +24,8 @@ enum exit_code { EXIT_OK = 0, EXIT_RUNTIME = 1, EXIT_CONFIG = 2 };
 struct options {
 	const char *config_path;
 	const char *plugin_dir;
-	bool check_config, list_plugins;
+	const char *read_pcap;		/* --read-pcap FILE */
+	bool config_given, check_config, list_plugins;
 	int verbosity;		/* -v: +1, -q: -1 */
 };
 
@@ -40,7 +42,7 @@ static void usage(FILE *out)
 {
 	fprintf(out,
 		"usage: ja4probe [-c FILE] [--check-config] [--list-plugins] [--plugin-dir DIR]\n"
-		"                [-v|-q] [--version] [--help]\n"
+		"                [--read-pcap FILE] [-v|-q] [--version] [--help]\n"
 		"\n"
 		"Fingerprints the clients of this host (JA4T, JA4, JA3, JA4H) with eBPF and writes\n"
 		"the events to the outputs named in the config.\n"
@@ -51,6 +53,9 @@ static void usage(FILE *out)
 		"      --list-plugins  list the plugins found: name, version, ABI, description, status\n"
 		"      --plugin-dir DIR  load plugins from DIR (default: plugin_dir in the config,\n"
 		"                      else " JA4PROBE_PLUGIN_DIR ")\n"
+		"      --read-pcap FILE  read a pcap or pcapng file through the capture decoder, write\n"
+		"                      its events (JSON lines on stdout unless -c names outputs) and\n"
+		"                      exit; no plugin is loaded\n"
 		"  -v, --verbose       more log output (repeat for debug)\n"
 		"  -q, --quiet         errors only\n"
 		"      --version       print the version and the plugin ABI version\n"
@@ -65,12 +70,13 @@ static void usage(FILE *out)
 
 static int parse_args(int argc, char **argv, struct options *o)
 {
-	enum { OPT_CHECK = 256, OPT_LIST, OPT_PLUGIN_DIR, OPT_VERSION };
+	enum { OPT_CHECK = 256, OPT_LIST, OPT_PLUGIN_DIR, OPT_VERSION, OPT_READ_PCAP };
 	static const struct option longopts[] = {
 		{ "config", required_argument, NULL, 'c' },
 		{ "check-config", no_argument, NULL, OPT_CHECK },
 		{ "list-plugins", no_argument, NULL, OPT_LIST },
 		{ "plugin-dir", required_argument, NULL, OPT_PLUGIN_DIR },
+		{ "read-pcap", required_argument, NULL, OPT_READ_PCAP },
 		{ "verbose", no_argument, NULL, 'v' },
 		{ "quiet", no_argument, NULL, 'q' },
 		{ "version", no_argument, NULL, OPT_VERSION },
@@ -81,7 +87,8 @@ static int parse_args(int argc, char **argv, struct options *o)
 
 	while ((c = getopt_long(argc, argv, "c:vqh", longopts, NULL)) != -1) {
 		switch (c) {
-		case 'c': o->config_path = optarg; break;
+		case 'c': o->config_path = optarg; o->config_given = true; break;
+		case OPT_READ_PCAP: o->read_pcap = optarg; break;
 		case OPT_CHECK: o->check_config = true; break;
 		case OPT_LIST: o->list_plugins = true; break;
 		case OPT_PLUGIN_DIR: o->plugin_dir = optarg; break;
@@ -350,7 +357,7 @@ int main(int argc, char **argv)
 	if (o.list_plugins)
 		return list_plugins(o.plugin_dir ? o.plugin_dir : JA4PROBE_PLUGIN_DIR);
 
-	if (cfg_load(o.config_path, &d.cfg))
+	if (o.read_pcap && !o.config_given ? cfg_default(&d.cfg) : cfg_load(o.config_path, &d.cfg))
 		return EXIT_CONFIG;
 	apply_log_level(d.cfg->log_level, o.verbosity);
 	const char *dir = o.plugin_dir ? o.plugin_dir
@@ -361,6 +368,11 @@ int main(int argc, char **argv)
 	else
 		gethostname(d.host.host_name, sizeof(d.host.host_name) - 1);
 
+	if (o.read_pcap) {
+		rc = read_pcap_main(&d.host, d.cfg, o.read_pcap);
+		daemon_free(&d);
+		return rc;
+	}
 	rc = load_plugins(&d, dir);
 	if (rc == EXIT_OK && o.check_config)
 		printf("%s: configuration is valid\n", o.config_path);

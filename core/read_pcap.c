@@ -1,5 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* --read-pcap: see read_pcap.h. libpcap reads both pcap and pcapng. */
+/* --read-pcap: a capture file through the decoder (read_pcap.h). libpcap reads pcap and pcapng. */
 #include <errno.h>
 #include <pcap/pcap.h>
 
@@ -45,7 +45,7 @@ int read_pcap_run(const char *path, const struct jp_host *host,
 
 	pc = pcap_open_offline_with_tstamp_precision(path, PCAP_TSTAMP_PRECISION_NANO, errbuf);
 	if (!pc) {
-		host->log(host->ctx, JP_LOG_ERROR, "%s: %s", path, errbuf);
+		host->log(host->ctx, JP_LOG_ERROR, "%s", errbuf);	/* names the file */
 		return -EIO;
 	}
 	dec = fp_decoder_new(host, cfg);

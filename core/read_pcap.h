@@ -6,6 +6,9 @@
 #include <ja4probe/fp_decode.h>
 #include <ja4probe/plugin.h>
 
+struct cfg;
+struct host;
+
 /*
  * Read every packet of PATH into a decoder that emits through HOST, then end every flow
  * (an incomplete message is counted, not guessed). 0 on success; -EIO when the file could not
@@ -14,5 +17,13 @@
  */
 int read_pcap_run(const char *path, const struct jp_host *host,
 		  const struct fp_decoder_config *cfg);
+
+/*
+ * `ja4probe --read-pcap PATH`: open the outputs of cfg on host (host->loop and host->sinks,
+ * which the caller closes and frees), validate the config's read_pcap: section against
+ * fp_decoder_config_keys, read the file through a source named "read_pcap", then emit one
+ * stats event with its counters. Returns the exit status: 0, 1 (runtime), 2 (config).
+ */
+int read_pcap_main(struct host *host, const struct cfg *cfg, const char *path);
 
 #endif
