@@ -1,5 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* `ja4probe --read-pcap`: the daemon's outputs and stats around read_pcap_run() (read_pcap.h). */
+#include <fcntl.h>
+#include <unistd.h>
+
 #include "config.h"
 #include "host.h"
 #include "loop.h"
@@ -32,6 +35,15 @@ int read_pcap_main(struct host *host, const struct cfg *cfg, const char *path)
 	if (loop_new(&host->loop) || sinks_open(cfg, host->loop, &host->sinks) ||
 	    host_ctx_init(&ctx, host, "read_pcap"))
 		goto out;
+	/*
+	 * The sinks make stdout non-blocking so that the daemon's loop never waits. Reading a file
+	 * nothing else waits for: a slow reader of stdout (| jq) should slow the reading down,
+	 * not fill the output queue until events are dropped.
+	 */
+	int fl = fcntl(STDOUT_FILENO, F_GETFL);
+
+	if (fl >= 0)
+		fcntl(STDOUT_FILENO, F_SETFL, fl & ~O_NONBLOCK);
 	if (fp_decoder_config_from(&ctx.services, keys, &dcfg)) {
 		rc = 2;
 		goto out;
