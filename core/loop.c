@@ -12,10 +12,13 @@
 
 /*
  * Watches live in a small array searched linearly: a host has a handful of fds (one ring
- * buffer per plugin, a few sinks, timers, the signalfd), and epoll hands back the watch
- * pointer itself, so the search only runs on add/remove.
+ * buffer per plugin, a few sinks, timers, the signalfd). epoll hands back a watch's id, not
+ * its address: a callback may remove a watch whose event is still pending in the same batch,
+ * and a watch added meanwhile may get the freed address, so an address would deliver the old
+ * fd's event to the new watch (e.g. a reconnecting sink taken for connected).
  */
 struct watch {
+	uint64_t id;		/* never reused */
 	int fd;
 	bool is_timer;
 	bool oneshot;
@@ -32,6 +35,7 @@ struct deferred {
 struct loop {
 	int epfd;
 	bool stopping;
+	uint64_t last_id;
 	size_t n_deferred, cap_deferred;
 	struct deferred *deferred;
 	size_t n_watches, cap_watches;
@@ -54,6 +58,14 @@ int loop_new(struct loop **out)
 	}
 	*out = loop;
 	return 0;
+}
+
+static struct watch *find_watch_id(struct loop *loop, uint64_t id)
+{
+	for (size_t i = 0; i < loop->n_watches; i++)
+		if (loop->watches[i]->id == id)
+			return loop->watches[i];
+	return NULL;
 }
 
 static struct watch *find_watch(struct loop *loop, int fd, size_t *index)
@@ -79,7 +91,8 @@ static int add_watch(struct loop *loop, struct watch *w, uint32_t events)
 		loop->watches = n;
 		loop->cap_watches = cap;
 	}
-	struct epoll_event ev = { .events = events, .data.ptr = w };
+	w->id = ++loop->last_id;
+	struct epoll_event ev = { .events = events, .data.u64 = w->id };
 
 	if (epoll_ctl(loop->epfd, EPOLL_CTL_ADD, w->fd, &ev) < 0) {
 		int err = -errno;
@@ -113,7 +126,7 @@ int loop_modify(struct loop *loop, int fd, uint32_t epoll_events)
 
 	if (!w)
 		return -ENOENT;
-	struct epoll_event ev = { .events = epoll_events, .data.ptr = w };
+	struct epoll_event ev = { .events = epoll_events, .data.u64 = w->id };
 
 	return epoll_ctl(loop->epfd, EPOLL_CTL_MOD, fd, &ev) < 0 ? -errno : 0;
 }
@@ -126,10 +139,7 @@ static void remove_index(struct loop *loop, size_t i)
 	if (w->is_timer)
 		close(w->fd);
 	loop->watches[i] = loop->watches[--loop->n_watches];
-	/* the watch may be the one whose callback is running: free it after this turn */
-	w->cb = NULL;
-	w->timer_cb = NULL;
-	w->fd = -1;
+	/* a callback removing its own watch does not touch it after this: loop_run neither */
 	free(w);
 }
 
@@ -227,20 +237,18 @@ int loop_run(struct loop *loop)
 		int n = epoll_wait(loop->epfd, events, 32, -1);
 
 		if (n < 0) {
-			if (errno == EINTR)
+			int err = -errno;
+
+			if (err == -EINTR)
 				continue;
-			log_error("epoll_wait: %s", strerror(errno));
-			return -errno;
+			log_error("epoll_wait: %s", strerror(-err));
+			return err;
 		}
 		for (int i = 0; i < n; i++) {
-			struct watch *w = events[i].data.ptr;
-
 			/* a callback earlier in this batch may have removed this watch */
-			bool live = false;
+			struct watch *w = find_watch_id(loop, events[i].data.u64);
 
-			for (size_t j = 0; j < loop->n_watches; j++)
-				live |= loop->watches[j] == w;
-			if (!live)
+			if (!w)
 				continue;
 			if (w->is_timer) {
 				uint64_t expirations;
