@@ -49,8 +49,10 @@ static int check_trusted(const char *path, char *why, size_t why_size)
 	struct stat st;
 
 	if (stat(path, &st) < 0) {
-		snprintf(why, why_size, "%s: %s", path, strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		snprintf(why, why_size, "%s: %s", path, strerror(-err));
+		return err;
 	}
 	if (st.st_uid != 0 && st.st_uid != geteuid()) {
 		snprintf(why, why_size, "%s is owned by uid %u, not by root or the running user",

@@ -31,8 +31,10 @@ static int check_privileges(void)
 	};
 
 	if (syscall(SYS_capget, &header, data) < 0) {
-		log_error("capget: %s", strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		log_error("capget: %s", strerror(-err));
+		return err;
 	}
 	if (has_capability(data, CAP_SYS_ADMIN))
 		return 0;

@@ -454,8 +454,10 @@ static int sink_open_fd(struct sink *s, const struct cfg *cfg, const struct cfg_
 		int fl = fcntl(STDOUT_FILENO, F_GETFL);
 
 		if (fl < 0 || fcntl(STDOUT_FILENO, F_SETFL, fl | O_NONBLOCK) < 0) {
-			sink_log(s, JP_LOG_ERROR, "stdout: %s", strerror(errno));
-			return -errno;
+			int err = -errno;
+
+			sink_log(s, JP_LOG_ERROR, "stdout: %s", strerror(-err));
+			return err;
 		}
 		/* a closed pipe must give EPIPE, not kill the daemon */
 		signal(SIGPIPE, SIG_IGN);
