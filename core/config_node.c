@@ -338,8 +338,10 @@ static int build_child(struct parse *p, struct cfg_node *n, int depth, bool *don
 	if (n->kind == CFG_NODE_MAPPING) {
 		err = build(p, &ev, n, NULL, 0, depth + 1, &key);
 		yaml_event_delete(&ev);
-		if (err)
+		if (err) {
+			cfg_node_free(key);	/* built as far as it went */
 			return err;
+		}
 		if (key->kind != CFG_NODE_SCALAR) {
 			char path[256];
 
