@@ -448,11 +448,11 @@ int host_event_emit(struct jp_event *ev)
 	serialize(&scratch, &ev->root);
 	if (scratch.failed) {
 		scratch.failed = false;
-		(*ctx->counters[2].value)++; /* errors */
+		(*ctx->counters[HOST_CNT_ERRORS].value)++;
 		event_discard(ev);
 		return -ENOMEM;
 	}
-	(*ctx->counters[0].value)++; /* events */
+	(*ctx->counters[HOST_CNT_EVENTS].value)++;
 	sinks_write(ctx->host->sinks, scratch.data, scratch.len, &ev->ts);
 	event_discard(ev);
 	return 0;

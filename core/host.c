@@ -10,7 +10,11 @@
 #include "log.h"
 #include "loop.h"
 
-static const char *const builtin_counters[] = { "events", "lost", "errors" };
+static const char *const builtin_counters[HOST_CNT_BUILTIN] = {
+	[HOST_CNT_EVENTS] = "events",
+	[HOST_CNT_LOST] = "lost",
+	[HOST_CNT_ERRORS] = "errors",
+};
 
 static void svc_log(struct jp_plugin_ctx *ctx, enum jp_log_level level, const char *fmt, ...)
 {
@@ -88,7 +92,7 @@ static int svc_remove_timer(struct jp_plugin_ctx *ctx, int timer_id)
 	return loop_timer_remove(ctx->host->loop, timer_id);
 }
 
-static uint64_t *svc_counter(struct jp_plugin_ctx *ctx, const char *name)
+static uint64_t *counter_get(struct jp_plugin_ctx *ctx, const char *name)
 {
 	for (size_t i = 0; i < ctx->n_counters; i++)
 		if (!strcmp(ctx->counters[i].name, name))
@@ -111,6 +115,19 @@ static uint64_t *svc_counter(struct jp_plugin_ctx *ctx, const char *name)
 	return c->value;
 }
 
+/* The SDK gives plugins a slot they may write at once: out of memory, one nobody reports. */
+static uint64_t *svc_counter(struct jp_plugin_ctx *ctx, const char *name)
+{
+	static uint64_t unreported;
+	uint64_t *v = counter_get(ctx, name);
+
+	if (v)
+		return v;
+	log_msg(JP_LOG_ERROR, "%s: out of memory for counter %s: it is not reported", ctx->name,
+		name);
+	return &unreported;
+}
+
 int host_ctx_init(struct jp_plugin_ctx *ctx, struct host *host, const char *name)
 {
 	memset(ctx, 0, sizeof(*ctx));
@@ -118,8 +135,8 @@ int host_ctx_init(struct jp_plugin_ctx *ctx, struct host *host, const char *name
 	ctx->name = strdup(name);
 	if (!ctx->name)
 		return -ENOMEM;
-	for (size_t i = 0; i < sizeof(builtin_counters) / sizeof(builtin_counters[0]); i++)
-		if (!svc_counter(ctx, builtin_counters[i]))
+	for (size_t i = 0; i < HOST_CNT_BUILTIN; i++)
+		if (!counter_get(ctx, builtin_counters[i]))
 			return -ENOMEM;
 
 	struct jp_host *s = &ctx->services;

@@ -26,13 +26,21 @@ struct counter {
 	uint64_t *value;	/* allocated on its own: the pointer given to the plugin stays valid */
 };
 
+/* The counters every source has, at these indexes of its counters[] */
+enum host_counter {
+	HOST_CNT_EVENTS,	/* counted by event_emit */
+	HOST_CNT_LOST,
+	HOST_CNT_ERRORS,	/* init/start failures, events that could not be serialized */
+	HOST_CNT_BUILTIN,
+};
+
 /* One event source's context; struct jp_plugin_ctx is opaque to plugins. */
 struct jp_plugin_ctx {
 	struct host *host;
 	char *name;			/* "plugin" in events, log prefix */
 	struct jp_host services;
 	size_t n_counters;
-	struct counter *counters;	/* [0..2]: events, lost, errors */
+	struct counter *counters;	/* enum host_counter first, then the source's own */
 	size_t n_fds;
 	int *fds;			/* watched fds, unwatched when the source stops */
 	size_t n_timers;

@@ -143,14 +143,14 @@ int plugin_run(struct plugin *p, struct host *host)
 	err = p->desc->init(&p->ctx.services, p->config, &p->state);
 	if (err) {
 		log_error("%s: init failed: %s", p->desc->name, strerror(-err));
-		(*p->ctx.counters[2].value)++;
+		(*p->ctx.counters[HOST_CNT_ERRORS].value)++;
 		return err;
 	}
 	p->initialized = true;
 	err = p->desc->start(p->state);
 	if (err) {
 		log_error("%s: start failed: %s", p->desc->name, strerror(-err));
-		(*p->ctx.counters[2].value)++;
+		(*p->ctx.counters[HOST_CNT_ERRORS].value)++;
 		plugin_shutdown(p);
 		return err;
 	}
