@@ -209,7 +209,6 @@ static void tcap_stop(void *state)
 	if (st->rescan_id >= 0)
 		st->host->remove_timer(st->host->ctx, st->rescan_id);
 	st->rescan_id = -1;
-	st->rescan_id = -1;
 	if (st->watching)
 		st->host->unwatch_fd(st->host->ctx, ring_buffer__epoll_fd(st->rb));
 	st->watching = false;
