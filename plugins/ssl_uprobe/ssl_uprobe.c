@@ -321,12 +321,16 @@ static int sslu_rb_cb(void *ctx, void *data, size_t size)
 static void sslu_drain(struct sslu *s)
 {
 	struct timespec mono, real;
+	int err;
 
 	clock_gettime(CLOCK_MONOTONIC, &mono);
 	clock_gettime(CLOCK_REALTIME, &real);
 	s->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
 			     (real.tv_nsec - mono.tv_nsec);
-	ring_buffer__consume(s->rb);
+	err = ring_buffer__consume(s->rb);
+	if (err < 0)
+		sslu_log(s, JP_LOG_WARN, "reading the ring buffer of ssl_uprobe: %s",
+			 strerror(-err));
 }
 
 static void sslu_timer(void *arg) { sslu_drain(arg); }
