@@ -78,13 +78,18 @@ static bool sslu_target_match(const struct sslu_target *t, int pid)
 		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
 		return !sslu_read_line(path, buf, sizeof(buf)) && !strcmp(buf, t->value);
 	case SSLU_T_EXE:
+		/* the file named at start (through any symlink), or whatever is at that path now:
+		 * an upgrade puts a new file (a new inode) there */
 		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		if (t->ino && !stat(path, &st))
-			return st.st_dev == t->dev && st.st_ino == t->ino;
+		if (t->ino && !stat(path, &st) && st.st_dev == t->dev && st.st_ino == t->ino)
+			return true;
 		n = readlink(path, buf, sizeof(buf) - 1);
 		if (n <= 0)
 			return false;
 		buf[n] = '\0';
+		/* a binary replaced since the process started it */
+		if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
+			buf[n - 10] = '\0';
 		return !strcmp(buf, t->value);
 	case SSLU_T_CGROUP: {
 		size_t l = strlen(t->value);

@@ -13,6 +13,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
+  exe_replaced    targets: [exe:COPY] of python3, the copy replaced by a new file (an upgrade)
+                  after ja4probe started: a server started from the new file is captured
   truncated       nginx, max_head_bytes: 512: a 1.6 kB head is counted truncated, not reported;
                   the next request is
   nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
@@ -24,6 +26,7 @@ version, host, user agent, the 4-tuple the client saw (its own port) and the JA4
 fingerprint library (ja4h_ref) computes on the exact bytes the client sent.
 """
 import os
+import shutil
 import socket
 import ssl
 import subprocess
@@ -380,6 +383,23 @@ def case_python_later():
     check_no_loss(events)
 
 
+def case_exe_replaced():
+    exe = os.path.join(TMP, "python3")
+    shutil.copy2("/usr/bin/python3", exe)
+    p = probe("    targets: [exe:%s]\n" % exe)
+    # what a package upgrade does: a new file renamed over the old path, a new inode
+    shutil.copy2("/usr/bin/python3", exe + ".new")
+    os.rename(exe + ".new", exe)
+    port = httpd_env.free_port()
+    srv = start([exe, "-c", PY_SERVER, str(port), CERT, KEY])
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    sent = tls_client(port, [("/new", head("/new", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    check_no_loss(events)
+
+
 CASES = {
     "s_server": case_s_server,
     "nginx": case_nginx,
@@ -388,6 +408,7 @@ CASES = {
     "apache_prefork": lambda: case_apache("prefork"),
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
+    "exe_replaced": case_exe_replaced,
     "truncated": case_truncated,
 }
 
