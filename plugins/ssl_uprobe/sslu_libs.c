@@ -14,6 +14,20 @@ bool sslu_is_libssl_name(const char *base)
 	return !strncmp(base, "libssl.so", 9) && (base[9] == '\0' || base[9] == '.');
 }
 
+/*
+ * A path through /proc/PID/root dies with PID, and the file is attached again for every new
+ * target process: keep a path that still reaches it.
+ */
+static void sslu_lib_keep_reachable(struct sslu_lib *lib, const char *path)
+{
+	struct stat st;
+
+	if (!stat(lib->path, &st) && st.st_dev == lib->dev && st.st_ino == lib->ino)
+		return;
+	if (strlen(path) < sizeof(lib->path))
+		strcpy(lib->path, path);
+}
+
 int sslu_libs_add(struct sslu_libs *libs, const char *path, size_t *index)
 {
 	struct sslu_lib *lib;
@@ -26,6 +40,7 @@ int sslu_libs_add(struct sslu_libs *libs, const char *path, size_t *index)
 		return -EINVAL;
 	for (size_t i = 0; i < libs->n; i++) {
 		if (libs->v[i].dev == st.st_dev && libs->v[i].ino == st.st_ino) {
+			sslu_lib_keep_reachable(&libs->v[i], path);
 			*index = i;
 			return -EEXIST;
 		}
