@@ -13,7 +13,6 @@ import subprocess
 import sys
 import tempfile
 
-SKIP = 77
 EXIT_CONFIG = 2
 
 
@@ -53,11 +52,6 @@ def check(exe, plugins, path, want_rc, want_err):
 
 def main():
     exe, cases, test_plugins = sys.argv[1:4]
-    help_text = subprocess.run([exe, "--help"], capture_output=True, text=True).stdout
-    if "--check-config" not in help_text:
-        print(f"skipped: {exe} --help does not list --check-config yet")
-        return SKIP
-
     ok = total = 0
     with tempfile.TemporaryDirectory(prefix="ja4probe-check-config-") as tmp:
         plugins = plugin_dir(tmp, test_plugins)
