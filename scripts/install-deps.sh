@@ -20,9 +20,13 @@ done
 echo "installing:$missing" >&2
 export DEBIAN_FRONTEND=noninteractive
 apt-get update -qq
-# policy-rc.d keeps Debian's postinst from starting nginx/apache/rsyslog on ports the tests use
-had_policy=0; [ -e /usr/sbin/policy-rc.d ] && had_policy=1
-[ $had_policy = 1 ] || printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d && chmod +x /usr/sbin/policy-rc.d
+# policy-rc.d keeps Debian's postinst from starting nginx/apache/rsyslog on ports the tests use;
+# ours goes whatever happens (left behind, it would stop every later service start on the host)
+if [ ! -e /usr/sbin/policy-rc.d ]; then
+	trap 'rm -f /usr/sbin/policy-rc.d' EXIT
+	trap 'exit 130' INT TERM
+	printf '#!/bin/sh\nexit 101\n' > /usr/sbin/policy-rc.d
+	chmod +x /usr/sbin/policy-rc.d
+fi
 echo "wireshark-common wireshark-common/install-setuid boolean false" | debconf-set-selections
 apt-get install -y -qq --no-install-recommends $missing >/dev/null
-[ $had_policy = 1 ] || rm -f /usr/sbin/policy-rc.d
