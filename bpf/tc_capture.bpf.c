@@ -42,7 +42,8 @@
 /* set by userspace before load */
 const volatile bool tcap_all_ports = false;
 const volatile bool tcap_have_ignore = false;
-const volatile __u64 tcap_wakeup_bytes = 0;	/* 0: never wake the reader, it polls */
+/* log2 of a quarter of the ring; 0: never wake the reader, it polls */
+const volatile __u32 tcap_wakeup_shift = 0;
 
 struct {
 	__uint(type, BPF_MAP_TYPE_RINGBUF);
@@ -278,7 +279,7 @@ static __always_inline int tcap_submit_class(struct __sk_buff *skb, const __u32 
 					     enum tcap_kind kind)
 {
 	struct tcap_record *rec;
-	__u64 caplen = skb->len;
+	__u64 caplen = skb->len, avail;
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	rec = bpf_ringbuf_reserve(&tcap_events, sizeof(*rec) + snap, 0);
@@ -306,9 +307,16 @@ static __always_inline int tcap_submit_class(struct __sk_buff *skb, const __u32 
 	rec->dir = dir;
 	rec->link = link;
 	rec->kind = kind;
-	if (tcap_wakeup_bytes &&
-	    bpf_ringbuf_query(&tcap_events, BPF_RB_AVAIL_DATA) >= tcap_wakeup_bytes)
-		flags = BPF_RB_FORCE_WAKEUP;
+	/*
+	 * The poll timer drains the ring; a burst that fills another quarter of it before the
+	 * next poll wakes the reader, once: not every record past the first quarter, which made
+	 * each pay a wakeup while the reader lagged (the same rule as ssl_uprobe's).
+	 */
+	if (tcap_wakeup_shift) {
+		avail = bpf_ringbuf_query(&tcap_events, BPF_RB_AVAIL_DATA);	/* with this record */
+		if (avail >> tcap_wakeup_shift != (avail - sizeof(*rec) - snap) >> tcap_wakeup_shift)
+			flags = BPF_RB_FORCE_WAKEUP;
+	}
 	bpf_ringbuf_submit(rec, flags);
 	tcap_count(TCAP_CNT_SUBMITTED);
 	return 0;

@@ -128,7 +128,7 @@ int tcap_bpf_load(const struct jp_host *host, const struct tcap_options *opt,
 	skel->rodata->tcap_all_ports = opt->n_ports == 0;
 	skel->rodata->tcap_have_ignore = opt->n_ignore > 0;
 	/* wake the reader only when a burst fills a quarter of the ring before its next poll */
-	skel->rodata->tcap_wakeup_bytes = opt->ring_bytes / 4;
+	skel->rodata->tcap_wakeup_shift = (__u32)__builtin_ctz(opt->ring_bytes / 4);
 	ret = bpf_map__set_max_entries(skel->maps.tcap_events, opt->ring_bytes);
 	if (ret) {
 		TCAP_LOG(host, JP_LOG_ERROR, "ring_buffer_size %u: %s", opt->ring_bytes,
