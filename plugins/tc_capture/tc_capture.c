@@ -133,10 +133,7 @@ static void tcap_destroy(void *state)
 	if (!st)
 		return;
 	ring_buffer__free(st->rb);
-	if (st->dec) {
-		fp_decoder_flush(st->dec);
-		fp_decoder_free(st->dec);
-	}
+	fp_decoder_free(st->dec);
 	tc_capture_bpf__destroy(st->skel);
 	free(st->ifaces);
 	free(st);
@@ -216,6 +213,8 @@ static void tcap_stop(void *state)
 		tcap_detach(st->host, &st->ifaces[i]);
 	/* what was captured before the filters went is still delivered */
 	tcap_consume(st);
+	/* flows still waiting for bytes are counted now, in time for the last stats event */
+	fp_decoder_flush(st->dec);
 }
 
 static int tcap_prog_fd(struct tcap_state *st, bool raw, bool egress)
