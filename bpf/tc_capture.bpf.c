@@ -279,7 +279,7 @@ static __always_inline int tcap_submit_class(struct __sk_buff *skb, const __u32 
 					     enum tcap_kind kind)
 {
 	struct tcap_record *rec;
-	__u64 caplen = skb->len, avail;
+	__u64 caplen = skb->len, avail, before;
 	__u64 flags = BPF_RB_NO_WAKEUP;
 
 	rec = bpf_ringbuf_reserve(&tcap_events, sizeof(*rec) + snap, 0);
@@ -313,8 +313,10 @@ static __always_inline int tcap_submit_class(struct __sk_buff *skb, const __u32 
 	 * each pay a wakeup while the reader lagged (the same rule as ssl_uprobe's).
 	 */
 	if (tcap_wakeup_shift) {
-		avail = bpf_ringbuf_query(&tcap_events, BPF_RB_AVAIL_DATA);	/* with this record */
-		if (avail >> tcap_wakeup_shift != (avail - sizeof(*rec) - snap) >> tcap_wakeup_shift)
+		/* what is in the ring with this record, and before it */
+		avail = bpf_ringbuf_query(&tcap_events, BPF_RB_AVAIL_DATA);
+		before = avail - sizeof(*rec) - snap;
+		if (avail >> tcap_wakeup_shift != before >> tcap_wakeup_shift)
 			flags = BPF_RB_FORCE_WAKEUP;
 	}
 	bpf_ringbuf_submit(rec, flags);

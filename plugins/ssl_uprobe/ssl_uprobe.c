@@ -63,7 +63,8 @@ struct sslu {
 	struct http_streams *streams;
 	struct sslu_exe *exes;		/* SSLU_EXE_CACHE entries */
 
-	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple, *c_processes, *c_libraries, *c_attach_err;
+	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple;
+	uint64_t *c_processes, *c_libraries, *c_attach_err;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
 	int64_t mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed per drain */
 };
