@@ -1,29 +1,34 @@
 #!/usr/bin/env python3
 """Overhead of the nginx and apache plugins, side by side in one run (root).
 
-usage: bench/servers_bench.py BUILD_DIR [SECONDS] [ROUNDS] [nginx|apache ...]
+usage: bench/servers_bench.py BUILD_DIR[,BUILD_DIR...] [SECONDS] [ROUNDS] [nginx|apache ...]
 
 For each server (nginx with 1 worker; apache2 prefork): `wrk -t1 -c20` keep-alive against a
-small response, ROUNDS times with the plugin off and on, interleaved (off, on, off, on, ...).
+small response, ROUNDS times with the plugin off and on, interleaved (off, on, off, on, ...);
+with several build dirs (e.g. before and after a change), each round runs the plugin of each
+in turn after the same "off" run, and each is reported against the same "off" medians.
 Printed, as medians: requests/s and its ratio on/off; CPU us per request of the server
 workers (utime+stime from /proc/PID/stat over wrk's request count, steadier than requests/s
 here) and of ja4probe; and, from the kernel's BPF run-time statistics
 (kernel.bpf_stats_enabled=1), ns per run of each of the plugin's programs (run_time_ns /
-run_cnt) and the mean over all its syscall programs: every hooked syscall of every process
-on the host counts, the server's and the others'.
+run_cnt) and, over all its syscall programs, the mean per run and the total per request:
+every hooked syscall of every process on the host counts, the server's and the others'.
+The statistics cost two clock reads per program run (~50 ns here), which the CPU figures
+then include: BPF_STATS=0 in the environment leaves them off, for CPU figures without that
+cost.
 """
 import json
 import os
+import signal
 import statistics
 import subprocess
 import sys
-import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "servers"))
 import httpd_env  # noqa: E402
 
-BUILD = os.path.abspath(sys.argv[1])
+BUILDS = [os.path.abspath(b) for b in sys.argv[1].split(",")]
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
 ROUNDS = int(sys.argv[3]) if len(sys.argv) > 3 else 3
 SERVERS = sys.argv[4:] or ["nginx", "apache"]
@@ -78,28 +83,23 @@ def one_run(server, probe):
     return {"rps": rps, "n": n, "us_req": cpu * 1e6 / n, "jp_us_req": jp * 1e6 / n, "bpf": bpf}
 
 
-def bench(kind, ja4probe, plugin_dir):
-    server = httpd_env.Server(kind, mpm="prefork", workers=1).start()
-    off, on = [], []
+def probe_run(server, kind, build):
+    probe = httpd_env.Probe(os.path.join(build, "core", "ja4probe"),
+                            os.path.join(build, "plugins"), kind)
     try:
-        httpd_env.wrk("http://127.0.0.1:%d/warmup" % server.port, seconds=1, connections=20)
-        for _ in range(ROUNDS):
-            off.append(one_run(server, None))
-            probe = httpd_env.Probe(ja4probe, plugin_dir, kind)
-            try:
-                probe.start()
-                on.append(one_run(server, probe))
-                events = probe.stop()
-            finally:
-                probe.cleanup()
-            st = httpd_env.last_stats(events, kind) or {}
-            on[-1]["events"] = len([e for e in events if e.get("event_type") == "http_request"])
-            on[-1]["lost"] = st.get("lost", "?")
-        off.append(one_run(server, None))
+        probe.start()
+        run = one_run(server, probe)
+        events = probe.stop()
     finally:
-        server.stop()
+        probe.cleanup()
+    st = httpd_env.last_stats(events, kind) or {}
+    run["events"] = len([e for e in events if e.get("event_type") == "http_request"])
+    run["lost"] = st.get("lost", "?")
+    return run
+
+
+def report(off, on):
     med = lambda runs, k: statistics.median(r[k] for r in runs)  # noqa: E731
-    print("== %s: wrk -t1 -c20 -d%ds keep-alive, %d rounds, medians" % (kind, SECONDS, ROUNDS))
     print("  plugin off: %9.0f req/s   %6.2f us CPU/request (server)"
           % (med(off, "rps"), med(off, "us_req")))
     print("  plugin on : %9.0f req/s   %6.2f us CPU/request (server) + %.2f us (ja4probe)"
@@ -118,21 +118,38 @@ def bench(kind, ja4probe, plugin_dir):
         if c:
             print("  %-18s %10d runs  %6.1f ns/run" % (name, c, t / c))
     if tot_c:
-        print("  all syscall programs: %.1f ns per hooked syscall (%d runs)"
-              % (tot_t / tot_c, tot_c))
-    return med(on, "rps") / med(off, "rps")
+        print("  all syscall programs: %.1f ns per run (%d runs), %.1f ns per request"
+              % (tot_t / tot_c, tot_c, tot_t / sum(r["n"] for r in on)))
+
+
+def bench(kind):
+    server = httpd_env.Server(kind, mpm="prefork", workers=1).start()
+    off, on = [], {b: [] for b in BUILDS}
+    try:
+        httpd_env.wrk("http://127.0.0.1:%d/warmup" % server.port, seconds=1, connections=20)
+        for _ in range(ROUNDS):
+            off.append(one_run(server, None))
+            for b in BUILDS:
+                on[b].append(probe_run(server, kind, b))
+        off.append(one_run(server, None))
+    finally:
+        server.stop()
+    for b in BUILDS:
+        print("== %s: wrk -t1 -c20 -d%ds keep-alive, %d rounds, medians; %s"
+              % (kind, SECONDS, ROUNDS, b))
+        report(off, on[b])
 
 
 def main():
-    ja4probe = os.path.join(BUILD, "core", "ja4probe")
-    plugin_dir = os.path.join(BUILD, "plugins")
+    stats = os.environ.get("BPF_STATS", "1")
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         was = f.read().strip()
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
-        f.write("1")
+        f.write(stats)
+    signal.signal(signal.SIGTERM, lambda *_: sys.exit(1))	# so finally restores it
     try:
         for kind in SERVERS:
-            bench(kind, ja4probe, plugin_dir)
+            bench(kind)
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(was)

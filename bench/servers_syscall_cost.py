@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cost per hooked syscall of the server plugins, measured without network interrupts (root).
 
-usage: bench/servers_syscall_cost.py BUILD_DIR [ROUNDS]
+usage: bench/servers_syscall_cost.py BUILD_DIR [ROUNDS] [unwatched|watched ...]
 
 bpf run-time statistics taken under wrk include the softirqs that interrupt a program (on
 loopback the network is processed there), so this bench isolates the syscalls:
@@ -11,12 +11,15 @@ loopback the network is processed there), so this bench isolates the syscalls:
   watched    a process the nginx plugin watches (comm jp_bench_srv) recv()s 200-byte pieces
              of data already queued on an accepted loopback TCP connection: every call takes
              the capture path (lookup, ring buffer reserve, copy, submit)
-Off and on alternate ROUNDS times; medians are printed with the programs' own run time per
-run (kernel.bpf_stats_enabled) over the same calls.
+Times are CPU times of the process (other load on the host does not count in them). Off and
+on alternate ROUNDS times; medians are printed with the plugin's programs' own run
+time (kernel.bpf_stats_enabled) over the same calls, per run and per timed call (the latter
+also counts the runs of other processes meanwhile).
 """
 import ctypes
 import json
 import os
+import resource
 import socket
 import statistics
 import subprocess
@@ -31,6 +34,7 @@ import httpd_env  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
+PARTS = sys.argv[3:] or ["unwatched", "watched"]
 JA4PROBE = os.path.join(BUILD, "core", "ja4probe")
 PLUGINS = os.path.join(BUILD, "plugins")
 COMM = "jp_bench_srv"
@@ -57,11 +61,16 @@ def prog_stats(pid, prefix):
     return t, c
 
 
+def children_cpu():
+    ru = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return ru.ru_utime + ru.ru_stime
+
+
 def dd_ns():
-    t = time.perf_counter()
+    t = children_cpu()
     subprocess.run(["dd", "if=/dev/zero", "of=/dev/null", "bs=1", "count=1000000"],
                    capture_output=True, check=True)
-    return (time.perf_counter() - t) * 1e9 / 1e6
+    return (children_cpu() - t) * 1e9 / 1e6
 
 
 def unwatched():
@@ -70,17 +79,19 @@ def unwatched():
         off.append(dd_ns())
         probe = httpd_env.Probe(JA4PROBE, PLUGINS, "apache").start()
         try:
-            t0, c0 = prog_stats(probe.proc.pid, "hs_exit_read")
+            t0, c0 = prog_stats(probe.proc.pid, "hs_")
             on.append(dd_ns())
-            t1, c1 = prog_stats(probe.proc.pid, "hs_exit_read")
-            prog.append((t1 - t0) / max(1, c1 - c0))
+            t1, c1 = prog_stats(probe.proc.pid, "hs_")
+            prog.append(((t1 - t0) / max(1, c1 - c0), (t1 - t0) / 1e6))
         finally:
             probe.cleanup()
     off.append(dd_ns())
     print("unwatched process (dd bs=1: one read + one write per byte), apache plugin:")
-    print("  off %.0f ns, on %.0f ns per read+write: %+.0f ns per hooked read; program %.0f ns"
+    print("  off %.0f ns, on %.0f ns per read+write: %+.0f ns; program %.0f ns per run, "
+          "%.0f ns per read+write"
           % (statistics.median(off), statistics.median(on),
-             statistics.median(on) - statistics.median(off), statistics.median(prog)))
+             statistics.median(on) - statistics.median(off),
+             statistics.median(p[0] for p in prog), statistics.median(p[1] for p in prog)))
 
 
 class Reader:
@@ -106,10 +117,10 @@ class Reader:
                 while len(c.recv(PIECE, socket.MSG_PEEK | socket.MSG_WAITALL)) < PIECE:
                     pass
                 time.sleep(0.3)	# the client has queued everything
-                t = time.perf_counter()
+                t = time.process_time()
                 for _ in range(READS):
                     c.recv(PIECE)
-                os.write(w, b"%d\n" % int((time.perf_counter() - t) * 1e9 / READS))
+                os.write(w, b"%d\n" % int((time.process_time() - t) * 1e9 / READS))
                 c.close()
             os._exit(0)
         os.close(w)
@@ -140,10 +151,10 @@ def watched():
             probe = httpd_env.Probe(JA4PROBE, PLUGINS, "nginx",
                                     "    comm: [%s]\n    exe: []\n" % COMM).start()
             try:
-                t0, c0 = prog_stats(probe.proc.pid, "hs_exit_recvfr")
+                t0, c0 = prog_stats(probe.proc.pid, "hs_")
                 on.append(rd.run())
-                t1, c1 = prog_stats(probe.proc.pid, "hs_exit_recvfr")
-                prog.append((t1 - t0) / max(1, c1 - c0))
+                t1, c1 = prog_stats(probe.proc.pid, "hs_")
+                prog.append(((t1 - t0) / max(1, c1 - c0), (t1 - t0) / (READS * REPEAT)))
             finally:
                 probe.cleanup()
         off.append(rd.run())
@@ -151,9 +162,11 @@ def watched():
         rd.stop()
     print("watched process, recv() of %d queued bytes on an accepted TCP socket, nginx "
           "plugin:" % PIECE)
-    print("  off %.0f ns, on %.0f ns per recv: %+.0f ns per captured read; program %.0f ns"
+    print("  off %.0f ns, on %.0f ns per recv: %+.0f ns per captured read; program %.0f ns "
+          "per run, %.0f ns per recv"
           % (statistics.median(off), statistics.median(on),
-             statistics.median(on) - statistics.median(off), statistics.median(prog)))
+             statistics.median(on) - statistics.median(off),
+             statistics.median(p[0] for p in prog), statistics.median(p[1] for p in prog)))
 
 
 def main():
@@ -162,8 +175,8 @@ def main():
     with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
         f.write("1")
     try:
-        unwatched()
-        watched()
+        for part in PARTS:
+            {"unwatched": unwatched, "watched": watched}[part]()
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(was)

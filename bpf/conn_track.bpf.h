@@ -190,6 +190,7 @@ static __always_inline int ct_accept_exit(struct trace_event_raw_sys_exit *ctx)
 		return 0;
 	}
 	conn.start_ns = bpf_ktime_get_ns();
+	conn.start_jiffies = (__u32)bpf_jiffies64();
 	bpf_get_current_comm(conn.comm, sizeof(conn.comm));
 	if (bpf_map_update_elem(&ct_conns, &key, &conn, BPF_ANY))
 		ct_count(CT_STAT_CONNS_FULL);

@@ -36,7 +36,7 @@ struct ct_conn {
 	struct ct_tuple tuple;
 	__u64 start_ns;		/* accept time (bpf_ktime_get_ns): with the key, names the connection */
 	__u32 flags;		/* free for the including program */
-	__u32 pad;
+	__u32 start_jiffies;	/* the low bits of jiffies at accept: later times from a jiffy count */
 	char comm[CT_COMM_LEN];	/* of the thread that accepted it, so readers need not ask */
 };
 

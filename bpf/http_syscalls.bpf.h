@@ -9,7 +9,7 @@
  * Records are reserved in the ring buffer in a few size classes (the verifier wants a constant
  * size) and the bytes are read straight into them. No wakeup per record: userspace consumes
  * on a timer, and a record is submitted with a forced wakeup only once the ring is a quarter
- * full, so a burst cannot overflow it before the timer fires.
+ * full (see hs_wakeup_flag).
  */
 #ifndef JA4PROBE_HTTP_SYSCALLS_BPF_H
 #define JA4PROBE_HTTP_SYSCALLS_BPF_H
@@ -48,24 +48,49 @@ static __always_inline void hs_count(__u32 stat)
 }
 
 /*
- * Only the record that takes the ring past a quarter full wakes the consumer: one wakeup per
- * fill, not one per record while a slow consumer catches up (each costs microseconds). A
- * crossing missed by two CPUs racing is caught by the consumer's timer.
+ * Wake the consumer only when the ring is past a quarter full, so a burst cannot overflow it
+ * before the timer fires; otherwise never (each wakeup costs microseconds). Asking the ring
+ * its fill level touches the consumer's cache line, so a CPU asks once in
+ * HS_WAKE_CHECK_EVERY records: the ring holds that many records per CPU more than the mark.
  */
-static __always_inline __u64 hs_wakeup_flag(__u64 size)
+static __always_inline __u64 hs_wakeup_flag(struct hs_config *cfg)
 {
-	__u32 zero = 0;
-	struct hs_config *cfg = bpf_map_lookup_elem(&hs_config, &zero);
-	__u64 avail = bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA);
-	__u64 mark = cfg ? cfg->wake_bytes : 0;
+	__u32 stat = HS_STAT_RECORDS;
+	__u64 *n = bpf_map_lookup_elem(&hs_stats, &stat);
 
-	/* avail counts the record just reserved, with its 8-byte ring header */
-	return avail >= mark && avail < mark + size + 8 ? BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	if (!n || (++*n & (HS_WAKE_CHECK_EVERY - 1)))
+		return BPF_RB_NO_WAKEUP;
+	return cfg && bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA) >= cfg->wake_bytes ?
+		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
 }
 
-static __always_inline void hs_fill(struct hs_record *rec, __u16 type, __u64 id,
-				    struct ct_conn_key *key, struct ct_conn *conn, __u32 len,
-				    __u32 total)
+static __always_inline struct hs_config *hs_cfg(void)
+{
+	__u32 zero = 0;
+
+	return bpf_map_lookup_elem(&hs_config, &zero);
+}
+
+extern int CONFIG_HZ __kconfig __weak;
+
+/*
+ * The time of a record. Reading the clock source costs ~50 ns here (rdtsc in a VM); the
+ * jiffy count is a load, so unless exact times are asked for (latencies) a record's time is
+ * the accept time plus the jiffies since: exact to a tick, which an event's time can afford.
+ */
+static __always_inline __u64 hs_now(struct hs_config *cfg, struct ct_conn *conn)
+{
+	__u32 ticks;
+
+	if ((cfg && cfg->precise_ts) || CONFIG_HZ <= 0)
+		return bpf_ktime_get_ns();
+	ticks = (__u32)bpf_jiffies64() - conn->start_jiffies;
+	return conn->start_ns + (__u64)ticks * (1000000000u / CONFIG_HZ);
+}
+
+static __always_inline void hs_fill(struct hs_record *rec, struct hs_config *cfg, __u16 type,
+				    __u64 id, struct ct_conn_key *key, struct ct_conn *conn,
+				    __u32 len, __u32 total)
 {
 	rec->type = type;
 	rec->pad = 0;
@@ -73,7 +98,7 @@ static __always_inline void hs_fill(struct hs_record *rec, __u16 type, __u64 id,
 	rec->tid = (__u32)id;
 	rec->fd = key->fd;
 	rec->conn_start_ns = conn->start_ns;
-	rec->ts_ns = bpf_ktime_get_ns();
+	rec->ts_ns = hs_now(cfg, conn);
 	rec->tuple = conn->tuple;
 	rec->len = len;
 	rec->total = total;
@@ -82,6 +107,7 @@ static __always_inline void hs_fill(struct hs_record *rec, __u16 type, __u64 id,
 
 static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn *conn)
 {
+	struct hs_config *cfg = hs_cfg();
 	struct hs_record *rec;
 
 	if (!(conn->flags & HS_CONN_DATA))
@@ -91,8 +117,8 @@ static __always_inline void hs_on_close(struct ct_conn_key *key, struct ct_conn 
 		hs_count(HS_STAT_RB_FULL);
 		return;
 	}
-	hs_fill(rec, HS_REC_CLOSE, bpf_get_current_pid_tgid(), key, conn, 0, 0);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec)));
+	hs_fill(rec, cfg, HS_REC_CLOSE, bpf_get_current_pid_tgid(), key, conn, 0, 0);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(cfg));
 }
 
 /* A TLS record header: content type 20..23 and major version 3 (a 1-byte peek: the type). */
@@ -117,7 +143,6 @@ enum hs_read_kind {
 		barrier_var(len);                                                            \
 		if (len > (class))                                                           \
 			len = (class);                                                       \
-		rsize = sizeof(struct hs_record) + (class);                                  \
 		rec = bpf_ringbuf_reserve(&hs_events, sizeof(struct hs_record) + (class), 0); \
 		if (rec && bpf_probe_read_user(rec->data, len, (const void *)buf)) {         \
 			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);                           \
@@ -141,9 +166,7 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 	struct hs_config *cfg;
 	struct ct_conn *conn;
 	struct pt_regs *regs;
-	__u64 n, cap, rsize = 0;
-	__u32 zero = 0;
-	__u64 buf, avail;
+	__u64 n, cap, buf, avail;
 
 	if (ret <= 0 || !ct_proc_watched(key.tgid))
 		return 0;
@@ -168,7 +191,7 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 		if (avail > v.iov_len)
 			avail = v.iov_len;
 	}
-	cfg = bpf_map_lookup_elem(&hs_config, &zero);
+	cfg = hs_cfg();
 	cap = cfg && cfg->capture_bytes ? cfg->capture_bytes : 4096;
 	n = avail < cap ? avail : cap;
 	if (n > HS_CAPTURE_MAX)
@@ -198,8 +221,8 @@ reserved:
 		}
 	}
 	conn->flags |= HS_CONN_DATA;
-	hs_fill(rec, HS_REC_DATA, id, &key, conn, n, ret);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag(rsize));
+	hs_fill(rec, cfg, HS_REC_DATA, id, &key, conn, n, ret);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(cfg));
 	return 0;
 }
 
@@ -222,6 +245,7 @@ static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 to
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct ct_conn_key key = { .tgid = id >> 32, .fd = fd };
+	struct hs_config *cfg;
 	struct hs_record *rec;
 	struct ct_conn *conn;
 	char head[5];
@@ -254,8 +278,9 @@ static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 to
 		n = HS_RESP_BYTES;
 	if (bpf_probe_read_user(rec->data, n, (const void *)buf))
 		n = 0;
-	hs_fill(rec, HS_REC_RESP, id, &key, conn, n, total);
-	bpf_ringbuf_submit(rec, hs_wakeup_flag(sizeof(*rec) + HS_RESP_BYTES));
+	cfg = hs_cfg();
+	hs_fill(rec, cfg, HS_REC_RESP, id, &key, conn, n, total);
+	bpf_ringbuf_submit(rec, hs_wakeup_flag(cfg));
 	return 0;
 }
 

@@ -29,7 +29,7 @@ struct hs_record {
 	__u32 tid;
 	__s32 fd;
 	__u64 conn_start_ns;	/* with (tgid, fd): the connection */
-	__u64 ts_ns;		/* CLOCK_MONOTONIC */
+	__u64 ts_ns;		/* CLOCK_MONOTONIC; to a tick unless hs_config.precise_ts */
 	struct ct_tuple tuple;
 	__u32 len;		/* bytes in data[] */
 	__u32 total;		/* bytes the syscall returned (or was asked to write) */
@@ -41,12 +41,18 @@ struct hs_record {
 struct hs_config {
 	__u32 capture_bytes;	/* <= HS_CAPTURE_MAX */
 	__u32 wake_bytes;	/* a record that takes the ring past this wakes the consumer */
+	__u32 precise_ts;	/* nonzero: exact read times (response latencies need them) */
+	__u32 pad;
 };
+
+/* The ring's fill level is checked once in this many records of a CPU (a power of two). */
+#define HS_WAKE_CHECK_EVERY 16
 
 enum hs_stat {
 	HS_STAT_RB_FULL,	/* a record did not fit in the ring buffer */
 	HS_STAT_TLS_CONNS,	/* connections found to carry TLS: their reads are skipped */
 	HS_STAT_READ_FAULT,	/* the bytes of a read could not be copied */
+	HS_STAT_RECORDS,	/* records submitted (paces the ring's fill check) */
 	HS_STAT_MAX
 };
 

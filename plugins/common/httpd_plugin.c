@@ -27,6 +27,7 @@ static const char *const httpd_hs_stat_names[HS_STAT_MAX] = {
 	[HS_STAT_RB_FULL] = "bpf_ringbuf_full",
 	[HS_STAT_TLS_CONNS] = "tls_connections_skipped",
 	[HS_STAT_READ_FAULT] = "bpf_read_faults",
+	[HS_STAT_RECORDS] = "bpf_records",
 };
 
 struct httpd {
@@ -99,7 +100,7 @@ static int httpd_open(struct httpd *h, const struct jp_config *cfg)
 {
 	const struct jp_host *host = h->host;
 	uint64_t ring = (uint64_t)host->cfg_int(cfg, "ring_buffer_kb") * 1024;
-	struct hs_config bcfg = { .capture_bytes = h->capture_bytes };
+	struct hs_config bcfg = { .capture_bytes = h->capture_bytes, .precise_ts = h->responses };
 	uint32_t ring_size = httpd_pow2(ring);
 	struct bpf_program *prog;
 	struct bpf_map *map;
