@@ -36,6 +36,15 @@ void log_vmsg(enum jp_log_level level, const char *origin, const char *fmt, va_l
 	fprintf(stderr, "%s\n", line);
 }
 
+void log_msg_origin(enum jp_log_level level, const char *origin, const char *fmt, ...)
+{
+	va_list ap;
+
+	va_start(ap, fmt);
+	log_vmsg(level, origin, fmt, ap);
+	va_end(ap);
+}
+
 void log_msg(enum jp_log_level level, const char *fmt, ...)
 {
 	va_list ap;

@@ -272,8 +272,10 @@ static int setup_signals(struct daemon *d)
 	sigprocmask(SIG_BLOCK, &set, NULL);
 	d->signal_fd = signalfd(-1, &set, SFD_NONBLOCK | SFD_CLOEXEC);
 	if (d->signal_fd < 0) {
-		log_error("signalfd: %s", strerror(errno));
-		return -errno;
+		int err = -errno;
+
+		log_error("signalfd: %s", strerror(-err));
+		return err;
 	}
 	return loop_watch(d->host.loop, d->signal_fd, EPOLLIN, on_signal, d);
 }
@@ -354,6 +356,7 @@ int main(int argc, char **argv)
 	if (parse_args(argc, argv, &o))
 		return EXIT_CONFIG;
 	apply_log_level(JP_LOG_INFO, o.verbosity);
+	log_route_libbpf();
 	if (o.list_plugins)
 		return list_plugins(o.plugin_dir ? o.plugin_dir : JA4PROBE_PLUGIN_DIR);
 

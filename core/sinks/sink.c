@@ -466,12 +466,11 @@ static int sink_open_fd(struct sink *s, const struct cfg *cfg, const struct cfg_
 		return 0;
 	}
 	if (s->target.kind == TARGET_FILE) {
-		sink_flush(s);	/* what was queued before the rotation belongs to the old file */
 		int fd = target_open_file(&s->target);
 
 		if (fd < 0) {
 			log_error("%s:%d:%d: %s: open: %s", cfg->path,
-				  out->line, out->col, s->name, strerror(-fd));
+				  out->line, out->col, s->name, target_open_strerror(fd));
 			return fd;
 		}
 		s->fd = fd;
@@ -564,7 +563,7 @@ static void sink_reopen(struct sink *s)
 
 		if (fd < 0) {
 			sink_log(s, JP_LOG_ERROR, "reopen: %s — still writing the old file",
-				 strerror(-fd));
+				 target_open_strerror(fd));
 			return;
 		}
 		close(s->fd);

@@ -6,6 +6,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/un.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "target.h"
@@ -121,11 +122,33 @@ void target_free(struct sink_target *t)
 	memset(t, 0, sizeof(*t));
 }
 
+/*
+ * Regular files (and character devices such as /dev/null) never make a write wait. A FIFO
+ * would block open() and then the loop, so it is refused: "-" with a pipe on stdout, or a
+ * unix:// socket, are the non-blocking ways to feed another process. O_NONBLOCK keeps a FIFO
+ * from blocking the open() itself.
+ */
 int target_open_file(const struct sink_target *t)
 {
-	int fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY, FILE_MODE);
+	int fd = open(t->path, O_WRONLY | O_APPEND | O_CREAT | O_CLOEXEC | O_NOCTTY | O_NONBLOCK,
+		      FILE_MODE);
+	struct stat st;
 
-	return fd < 0 ? -errno : fd;
+	if (fd < 0)
+		return errno == ENXIO ? -EINVAL : -errno; /* ENXIO: a FIFO nobody reads */
+	if (fstat(fd, &st) < 0 || !(S_ISREG(st.st_mode) || S_ISCHR(st.st_mode))) {
+		close(fd);
+		return -EINVAL;
+	}
+	return fd;
+}
+
+const char *target_open_strerror(int err)
+{
+	if (err == -EINVAL)
+		return "not a regular file: for a pipe use path \"-\" with stdout redirected, for "
+		       "a reading process a unix:// socket";
+	return strerror(-err);
 }
 
 int target_connect(const struct sink_target *t, bool *in_progress)

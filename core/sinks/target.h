@@ -43,7 +43,10 @@ static inline bool target_is_stream(const struct sink_target *t)
 }
 
 /* Files are opened O_APPEND and created 0640. Returns an fd or a negative errno. */
+/* -EINVAL: not a regular file or character device (a FIFO would block the loop) */
 int target_open_file(const struct sink_target *t);
+/* What target_open_file()'s error means, with the fix where there is one. */
+const char *target_open_strerror(int err);
 /* A nonblocking socket with connect() started. Returns an fd or a negative errno;
  * *in_progress says the connect completes later (EPOLLOUT, then SO_ERROR). */
 int target_connect(const struct sink_target *t, bool *in_progress);

@@ -273,6 +273,17 @@ def case_stalled_output():
     check(s["written"] + s["dropped"] + s["queued"] == n, "events unaccounted for: %s" % s)
 
 
+def case_fifo_output_refused():
+    """A FIFO output would block the loop (or the start): refused, with the fix named."""
+    fifo = os.path.join(TMP, "events.fifo")
+    os.mkfifo(fifo)
+    cfg = daemon_config(fifo, {"tp_good": {}})
+    r = run(["-c", cfg, "--plugin-dir", plugin_dir("tp_good")], timeout=15)
+    check(r.returncode == 1, "exit %d, want 1: %s" % (r.returncode, r.stderr))
+    check("not a regular file" in r.stderr and "unix://" in r.stderr and fifo in r.stderr,
+          r.stderr)
+
+
 def case_plugins_export_one_symbol():
     """Every plugin the project builds exports its descriptor and nothing else."""
     found = 0
