@@ -54,7 +54,7 @@ int read_pcap_run(const char *path, const struct jp_host *host,
 		return -ENOMEM;
 	}
 	err = read_pcap_loop(pc, path, host, dec);
-	fp_decoder_free(dec);		/* ends every flow: what is still incomplete is counted */
+	fp_decoder_free(dec);		/* ends every flow: what is incomplete is counted */
 	pcap_close(pc);
 	return err;
 }

@@ -265,7 +265,8 @@ static enum fp_parse_next fp_dir_parse(struct fp_decoder *d, struct fp_flow *f, 
 
 		rc = fp_http_parse_request(buf, avail, &d->req);
 		if (rc)
-			return fp_parse_failed(d, ds, rc, fp_http_looks_like_request(buf, avail), len);
+			return fp_parse_failed(d, ds, rc, fp_http_looks_like_request(buf, avail),
+					       len);
 		fp_count_emit(d, fp_decode_emit_http(d->host, seg->ts, seg->pkt, buf, &d->req,
 						     &d->cfg.http));
 		if (d->req.method.len != 7 || memcmp(buf + d->req.method.off, "CONNECT", 7))
@@ -363,7 +364,8 @@ static void fp_handle_syn(struct fp_decoder *d, struct fp_flow *f, int dir,
 	ds->base = p->seq + 1;
 	ds->state = FP_DIR_READING;
 	if ((p->flags & FP_TCP_ACK) && peer->state == FP_DIR_NEW) {
-		/* the SYN-ACK acknowledges the client's ISN + 1: the client's stream starts there */
+		/* the SYN-ACK acknowledges the client's ISN + 1: the client's stream starts there
+		 * even when its SYN was not captured */
 		peer->isn_known = true;
 		peer->isn = p->ack - 1;
 		peer->base = p->ack;

@@ -48,7 +48,7 @@ struct fp_flow {
 	uint32_t hash;
 	struct fp_flow_key key;
 	int64_t last_ns;
-	uint8_t quic_odcid_len;		/* QUIC: the client's original DCID, the Initial keys' seed */
+	uint8_t quic_odcid_len;		/* QUIC: client's first DCID (Initial keys) */
 	uint8_t quic_odcid[20];
 	struct fp_dir dir[2];	/* indexed like key.addr: the data sent by that endpoint */
 };

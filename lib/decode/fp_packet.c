@@ -1,8 +1,8 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
  * From a captured frame to a TCP segment or UDP datagram: link layer, VLAN tags, IPv4 options,
- * IPv6 extension headers, TCP or UDP header. Every length comes from the packet and is checked against what was
- * captured before it is used; a header cut short is reported, never read past.
+ * IPv6 extension headers, TCP or UDP header. Every length comes from the packet and is checked
+ * against what was captured before it is used; a header cut short is reported, never read past.
  */
 #include <string.h>
 #include <sys/socket.h>
@@ -125,7 +125,7 @@ static enum fp_pkt_status fp_pkt_ipv6(const uint8_t *p, size_t cap, struct fp_pk
 	if (cap < 40 || p[0] >> 4 != 6)
 		return FP_PKT_TRUNCATED;
 	plen = get16(p + 4);
-	if (plen == 0)		/* a jumbogram's length is in a hop-by-hop option: trust the capture */
+	if (plen == 0)		/* a jumbogram: its length is in a hop-by-hop option */
 		plen = cap - 40;
 	plen += 40;		/* from here on: bytes of the IPv6 packet */
 	next = p[6];
@@ -246,11 +246,11 @@ enum fp_pkt_status fp_pkt_decode(int dlt, const uint8_t *pkt, size_t caplen, str
 		if (caplen < 14)
 			return FP_PKT_TRUNCATED;
 		return fp_pkt_ethertype(get16(pkt + 12), pkt + 14, caplen - 14, out);
-	case DLT_LINUX_SLL:	/* packet type, ARPHRD, address length, 8-byte address, protocol */
+	case DLT_LINUX_SLL:	/* type, ARPHRD, address length, 8-byte address, protocol */
 		if (caplen < 16)
 			return FP_PKT_TRUNCATED;
 		return fp_pkt_ethertype(get16(pkt + 14), pkt + 16, caplen - 16, out);
-	case DLT_LINUX_SLL2:	/* protocol, reserved, ifindex, ARPHRD, type, addr len, address */
+	case DLT_LINUX_SLL2:	/* protocol, reserved, ifindex, ARPHRD, type, length, address */
 		if (caplen < 20)
 			return FP_PKT_TRUNCATED;
 		return fp_pkt_ethertype(get16(pkt), pkt + 20, caplen - 20, out);

@@ -21,7 +21,7 @@ enum fp_pkt_status {
 	FP_PKT_LINK_UNSUPPORTED,	/* a link type this decoder does not read */
 	FP_PKT_TRUNCATED,		/* headers cut by the snap length or malformed lengths */
 	FP_PKT_FRAGMENT,		/* an IP fragment: not reassembled */
-	FP_PKT_UDP,			/* a UDP datagram: addresses, ports and payload are set */
+	FP_PKT_UDP,			/* a UDP datagram: addresses, ports, payload are set */
 };
 
 struct fp_pkt {
@@ -38,7 +38,7 @@ struct fp_pkt {
 	uint8_t flags;
 	const uint8_t *payload;		/* the captured part of the payload */
 	size_t payload_len;
-	bool payload_cut;		/* the capture holds less payload than the IP header says */
+	bool payload_cut;		/* the capture holds less than the IP header says */
 };
 
 enum fp_pkt_status fp_pkt_decode(int dlt, const uint8_t *pkt, size_t caplen, struct fp_pkt *out);

@@ -57,7 +57,8 @@ bool fp_quic_is_initial(const uint8_t *d, size_t len)
 {
 	/* long header, fixed bit, type Initial (0), version 1 */
 	return len >= 7 && (d[0] & 0xf0) == 0xc0 &&
-	       ((uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4]) == QUIC_V1;
+	       ((uint32_t)d[1] << 24 | (uint32_t)d[2] << 16 | (uint32_t)d[3] << 8 | d[4]) ==
+		       QUIC_V1;
 }
 
 /* HKDF-Expand-Label (RFC 8446 7.1) for outputs of at most one SHA-256 block. */
@@ -91,7 +92,7 @@ static int quic_initial_keys(const uint8_t *dcid, size_t dcid_len, bool server,
 	/* HKDF-Extract(salt, DCID) is HMAC(salt, DCID) */
 	if (!HMAC(EVP_sha256(), quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial, &len))
 		return -ENOMEM;
-	if (quic_expand_label(initial, server ? "server in" : "client in", secret, sizeof(secret)) ||
+	if (quic_expand_label(initial, server ? "server in" : "client in", secret, 32) ||
 	    quic_expand_label(secret, "quic key", k->key, sizeof(k->key)) ||
 	    quic_expand_label(secret, "quic iv", k->iv, sizeof(k->iv)) ||
 	    quic_expand_label(secret, "quic hp", k->hp, sizeof(k->hp)))
@@ -174,7 +175,7 @@ static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out
 				.off = off, .data = p + r.pos, .len = (size_t)flen };
 			r.pos += (size_t)flen;
 			break;
-		default:	/* CONNECTION_CLOSE or a frame an Initial may not carry: stop here */
+		default:	/* CONNECTION_CLOSE, or a frame an Initial may not carry */
 			r.pos = r.len;
 			break;
 		}

@@ -26,7 +26,7 @@ struct fp_quic_crypto {
 struct fp_quic_initial {
 	uint8_t dcid[20];			/* the packet's Destination Connection ID */
 	uint8_t dcid_len;
-	uint8_t header[FP_QUIC_MAX_PACKET];	/* unprotected header: the AEAD's associated data */
+	uint8_t header[FP_QUIC_MAX_PACKET];	/* unprotected header: the AEAD's AAD */
 	uint8_t plain[FP_QUIC_MAX_PACKET];
 	size_t n_crypto;
 	struct fp_quic_crypto crypto[FP_QUIC_MAX_FRAMES];	/* sorted by offset */

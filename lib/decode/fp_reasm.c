@@ -74,7 +74,8 @@ int fp_reasm_add(struct fp_reasm *r, struct fp_reasm_pool *pool, uint32_t limit,
 		end = r->ranges[last - 1].end;
 	r->ranges[first].start = off;
 	r->ranges[first].end = end;
-	memmove(&r->ranges[first + 1], &r->ranges[last], (r->n_ranges - last) * sizeof(r->ranges[0]));
+	memmove(&r->ranges[first + 1], &r->ranges[last],
+		(r->n_ranges - last) * sizeof(r->ranges[0]));
 	r->n_ranges -= last - first - 1;
 	return 0;
 }

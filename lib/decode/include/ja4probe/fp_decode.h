@@ -40,8 +40,9 @@
  * holes), reasm_nomem (buffer_memory or malloc exhausted), midstream_skipped,
  * hello_truncated (limit reached, or the flow ended, before a message was complete),
  * parse_errors (malformed), too_big (valid but beyond the parser's capacities), errors (an
- * event the host or an event helper refused), quic_skipped. A RST ends both directions (counted like an
- * eviction when a message was incomplete); flows otherwise leave by LRU eviction or timeout.
+ * event the host or an event helper refused), quic_skipped. A RST ends both directions
+ * (counted like an eviction when a message was incomplete); flows otherwise leave by LRU
+ * eviction or timeout.
  */
 #ifndef JA4PROBE_FP_DECODE_H
 #define JA4PROBE_FP_DECODE_H
@@ -60,12 +61,12 @@ extern "C" {
 #define FP_DECODER_MAX_PORTS 64
 
 struct fp_decoder_config {
-	uint32_t max_flows;		/* flows tracked at once; the least recently seen is evicted */
+	uint32_t max_flows;		/* flows tracked at once; the least recent is evicted */
 	uint32_t flow_bytes;		/* bytes kept per direction of a flow */
 	uint32_t flow_timeout_s;	/* idle flows expire after this (packet time); 0: never */
 	uint32_t buffer_mib;		/* all reassembly buffers together */
 	bool midstream;			/* read flows whose SYN was not seen */
-	struct fp_http_options http;	/* secrets in http_request events: only ja4h_raw is read */
+	struct fp_http_options http;	/* secrets in events: only ja4h_raw is read */
 	size_t n_ports;			/* 0: every port */
 	uint16_t ports[FP_DECODER_MAX_PORTS];	/* a flow is read when either port is listed */
 };
@@ -95,7 +96,7 @@ struct fp_decoder_config {
 	  .description = "read flows whose SYN was not seen when their first payload starts a " \
 			 "TLS handshake or an HTTP request" },                                  \
 	{ .name = "http_raw", .type = JP_CFG_BOOL, .default_value = "false",                 \
-	  .description = "add ja4h_r and ja4h_ro to http_request events (they carry cookie values)" }
+	  .description = "add ja4h_r and ja4h_ro to http_request events (cookie values)" }
 
 #define FP_DECODER_PORTS_KEY                                                                 \
 	{ .name = "ports", .type = JP_CFG_INT_LIST, .default_value = NULL,                   \
