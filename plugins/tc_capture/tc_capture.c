@@ -11,13 +11,14 @@
 #include <net/if.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <time.h>
 
 #include <bpf/libbpf.h>
 #include <ja4probe/fp_decode.h>
 #include <ja4probe/plugin.h>
 
+#include "pcpu_counters.h"
+#include "rb_reader.h"
 #include "tc_capture.h"
 #include "tcap_attach.h"
 #include "tcap_bpf.h"
@@ -28,7 +29,7 @@
 struct tcap_state {
 	const struct jp_host *host;
 	struct tc_capture_bpf *skel;
-	struct ring_buffer *rb;
+	struct rb_reader reader;
 	struct fp_decoder *dec;
 	bool egress;
 	uint64_t poll_ms;
@@ -36,61 +37,25 @@ struct tcap_state {
 	size_t n_ifaces;
 	bool all;			/* interfaces: all; rescanned every rescan_s */
 	uint64_t rescan_s;
-	int timer_id, rescan_id;
-	bool watching;
-	int64_t boot_to_real_ns;	/* CLOCK_REALTIME - CLOCK_BOOTTIME, per batch */
+	int rescan_id;
 	uint64_t *counters[TCAP_CNT_MAX];
 	uint64_t *lost, *errors;
 	uint64_t lost_reported;
 };
-
-static int64_t tcap_clock_ns(clockid_t id)
-{
-	struct timespec ts;
-
-	clock_gettime(id, &ts);
-	return (int64_t)ts.tv_sec * 1000000000 + ts.tv_nsec;
-}
 
 static int tcap_on_record(void *arg, void *data, size_t size)
 {
 	struct tcap_state *st = arg;
 	struct tcap_packet pkt;
 	struct timespec ts;
-	int64_t real;
 
 	if (tcap_record_packet(data, size, &pkt)) {
 		(*st->errors)++;
 		return 0;
 	}
-	real = (int64_t)pkt.boot_ns + st->boot_to_real_ns;
-	ts.tv_sec = real / 1000000000;
-	ts.tv_nsec = real % 1000000000;
+	rb_realtime(&st->reader, pkt.boot_ns, &ts);
 	fp_decoder_packet(st->dec, &ts, pkt.dlt, pkt.data, pkt.caplen);
 	return 0;
-}
-
-static void tcap_consume(struct tcap_state *st)
-{
-	int ret;
-
-	st->boot_to_real_ns = tcap_clock_ns(CLOCK_REALTIME) - tcap_clock_ns(CLOCK_BOOTTIME);
-	ret = ring_buffer__consume(st->rb);
-	if (ret < 0)
-		TCAP_LOG(st->host, JP_LOG_WARN, "reading the ring buffer: %s", strerror(-ret));
-}
-
-static void tcap_on_timer(void *arg)
-{
-	tcap_consume(arg);
-}
-
-/* the BPF side forces a wakeup only when the ring fills up faster than the timer drains it */
-static void tcap_on_wakeup(void *arg, int fd, uint32_t events)
-{
-	(void)fd;
-	(void)events;
-	tcap_consume(arg);
 }
 
 /* opt->ignore_src is malloc'd */
@@ -132,7 +97,6 @@ static void tcap_destroy(void *state)
 
 	if (!st)
 		return;
-	ring_buffer__free(st->rb);
 	fp_decoder_free(st->dec);
 	tc_capture_bpf__destroy(st->skel);
 	free(st->ifaces);
@@ -151,7 +115,6 @@ static int tcap_init(const struct jp_host *host, const struct jp_config *cfg, vo
 	if (!st)
 		return -ENOMEM;
 	st->host = host;
-	st->timer_id = -1;
 	st->rescan_id = -1;
 	st->egress = host->cfg_bool(cfg, "egress");
 	st->poll_ms = (uint64_t)host->cfg_int(cfg, "poll_interval");
@@ -180,13 +143,6 @@ static int tcap_init(const struct jp_host *host, const struct jp_config *cfg, vo
 	opt.ignore_src = NULL;
 	if (ret)
 		goto fail;
-	st->rb = ring_buffer__new(bpf_map__fd(st->skel->maps.tcap_events), tcap_on_record, st,
-				  NULL);
-	if (!st->rb) {
-		ret = -errno;
-		TCAP_LOG(host, JP_LOG_ERROR, "ring buffer: %s", strerror(errno));
-		goto fail;
-	}
 	*state = st;
 	return 0;
 fail:
@@ -200,19 +156,13 @@ static void tcap_stop(void *state)
 	struct tcap_state *st = state;
 	size_t i;
 
-	if (st->timer_id >= 0)
-		st->host->remove_timer(st->host->ctx, st->timer_id);
-	st->timer_id = -1;
 	if (st->rescan_id >= 0)
 		st->host->remove_timer(st->host->ctx, st->rescan_id);
 	st->rescan_id = -1;
-	if (st->watching)
-		st->host->unwatch_fd(st->host->ctx, ring_buffer__epoll_fd(st->rb));
-	st->watching = false;
 	for (i = 0; i < st->n_ifaces; i++)
 		tcap_detach(st->host, &st->ifaces[i]);
-	/* what was captured before the filters went is still delivered */
-	tcap_consume(st);
+	/* after the filters went: what they captured is still delivered */
+	rb_reader_stop(&st->reader);
 	/* flows still waiting for bytes are counted now, in time for the last stats event */
 	fp_decoder_flush(st->dec);
 }
@@ -290,17 +240,15 @@ static int tcap_start(void *state)
 	int ret;
 
 	tcap_sweep_stale(host);
+	ret = rb_reader_start(&st->reader, host, bpf_map__fd(st->skel->maps.tcap_events),
+			      CLOCK_BOOTTIME, (unsigned int)st->poll_ms, tcap_on_record, st);
+	if (ret)
+		goto fail;
 	for (i = 0; i < st->n_ifaces; i++) {
 		ret = tcap_attach_iface(st, &st->ifaces[i]);
 		if (ret)
 			goto fail;
 	}
-	ret = host->add_timer(host->ctx, st->poll_ms, tcap_on_timer, st);
-	if (ret < 0) {
-		TCAP_LOG(host, JP_LOG_ERROR, "poll timer: %s", strerror(-ret));
-		goto fail;
-	}
-	st->timer_id = ret;
 	if (st->all && st->rescan_s) {
 		ret = host->add_timer(host->ctx, st->rescan_s * 1000, tcap_on_rescan, st);
 		if (ret < 0) {
@@ -309,13 +257,6 @@ static int tcap_start(void *state)
 		}
 		st->rescan_id = ret;
 	}
-	ret = host->watch_fd(host->ctx, ring_buffer__epoll_fd(st->rb), EPOLLIN, tcap_on_wakeup,
-			     st);
-	if (ret) {
-		TCAP_LOG(host, JP_LOG_ERROR, "watching the ring buffer: %s", strerror(-ret));
-		goto fail;
-	}
-	st->watching = true;
 	return 0;
 fail:
 	tcap_stop(st);
@@ -328,7 +269,7 @@ static void tcap_collect_stats(void *state)
 	uint64_t v[TCAP_CNT_MAX];
 	int i;
 
-	if (tcap_bpf_counters(st->skel, v, TCAP_CNT_MAX))
+	if (pcpu_counters_read(bpf_map__fd(st->skel->maps.tcap_counters), TCAP_CNT_MAX, v))
 		return;
 	for (i = 0; i < TCAP_CNT_MAX; i++)
 		*st->counters[i] = v[i];

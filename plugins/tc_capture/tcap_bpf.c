@@ -149,26 +149,3 @@ fail:
 	tc_capture_bpf__destroy(skel);
 	return ret;
 }
-
-int tcap_bpf_counters(struct tc_capture_bpf *skel, uint64_t *out, size_t n)
-{
-	int ncpu = libbpf_num_possible_cpus(), fd = bpf_map__fd(skel->maps.tcap_counters);
-	__u64 *vals;
-	__u32 key;
-	int c;
-
-	if (ncpu <= 0)
-		return ncpu < 0 ? ncpu : -EINVAL;
-	vals = calloc((size_t)ncpu, sizeof(*vals));
-	if (!vals)
-		return -ENOMEM;
-	for (key = 0; key < n && key < TCAP_CNT_MAX; key++) {
-		out[key] = 0;
-		if (bpf_map_lookup_elem(fd, &key, vals))
-			continue;
-		for (c = 0; c < ncpu; c++)
-			out[key] += vals[c];
-	}
-	free(vals);
-	return 0;
-}

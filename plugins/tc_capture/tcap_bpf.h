@@ -25,9 +25,6 @@ struct tcap_options {
 int tcap_bpf_load(const struct jp_host *host, const struct tcap_options *opt,
 		  struct tc_capture_bpf **out);
 
-/* The sum over CPUs of the per-CPU counters, indexed by enum tcap_counter. */
-int tcap_bpf_counters(struct tc_capture_bpf *skel, uint64_t *out, size_t n);
-
 /* Counter names for the stats event, indexed by enum tcap_counter. */
 extern const char *const tcap_counter_names[];
 
