@@ -17,7 +17,6 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -29,6 +28,8 @@
 #include <ja4probe/fp_event.h>
 #include <ja4probe/http_stream.h>
 
+#include "pcpu_counters.h"
+#include "rb_reader.h"
 #include "ssl_uprobe.h"
 #include "ssl_uprobe.skel.h"
 #include "sslu_attach.h"
@@ -45,9 +46,7 @@ struct sslu_exe {
 struct sslu {
 	const struct jp_host *host;
 	struct ssl_uprobe_bpf *skel;
-	struct ring_buffer *rb;
-	int timer_id;
-	bool fd_watched;
+	struct rb_reader reader;
 
 	/* config */
 	bool outbound, responses, http_raw;
@@ -66,7 +65,6 @@ struct sslu {
 	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple;
 	uint64_t *c_processes, *c_libraries, *c_attach_err;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
-	int64_t mono_to_real_ns;	/* CLOCK_REALTIME - CLOCK_MONOTONIC, refreshed per drain */
 };
 
 static const char *const sslu_read_hooks[] = { "auto", "entry_return", NULL };
@@ -127,14 +125,6 @@ static const char *sslu_exe_of(struct sslu *s, int pid)
 	return e->exe;
 }
 
-/* CLOCK_MONOTONIC of a record -> CLOCK_REALTIME */
-static struct timespec sslu_realtime(const struct sslu *s, uint64_t mono_ns)
-{
-	int64_t real = (int64_t)mono_ns + s->mono_to_real_ns;
-
-	return (struct timespec){ .tv_sec = real / 1000000000, .tv_nsec = real % 1000000000 };
-}
-
 static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t size)
 {
 	const struct ct_tuple *t = &r->tuple;
@@ -181,7 +171,7 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 	info.comm = comm;
 	info.exe = sslu_exe_of(s, (int)r->pid);
 	info.tls = true;
-	info.realtime = sslu_realtime(s, r->ts_ns);
+	rb_realtime(&s->reader, r->ts_ns, &info.realtime);
 	info.mono_ns = r->ts_ns;
 	/*
 	 * The connection: (pid, fd) when the socket is known (reads at the copy site carry no
@@ -317,30 +307,6 @@ static int sslu_rb_cb(void *ctx, void *data, size_t size)
 	else
 		s->user_lost++;
 	return 0;
-}
-
-static void sslu_drain(struct sslu *s)
-{
-	struct timespec mono, real;
-	int err;
-
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	clock_gettime(CLOCK_REALTIME, &real);
-	s->mono_to_real_ns = (real.tv_sec - mono.tv_sec) * 1000000000LL +
-			     (real.tv_nsec - mono.tv_nsec);
-	err = ring_buffer__consume(s->rb);
-	if (err < 0)
-		sslu_log(s, JP_LOG_WARN, "reading the ring buffer of ssl_uprobe: %s",
-			 strerror(-err));
-}
-
-static void sslu_timer(void *arg) { sslu_drain(arg); }
-
-static void sslu_fd_ready(void *arg, int fd, uint32_t events)
-{
-	(void)fd;
-	(void)events;
-	sslu_drain(arg);
 }
 
 /* ---- libraries ------------------------------------------------------------------------- */
@@ -514,7 +480,6 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 	if (!s)
 		return -ENOMEM;
 	s->host = host;
-	s->timer_id = -1;
 	sslu_counters(s);
 	err = sslu_read_config(s, config);
 	if (err)
@@ -616,13 +581,10 @@ static int sslu_start(void *state)
 	struct sslu *s = state;
 	int err;
 
-	s->rb = ring_buffer__new(bpf_map__fd(s->skel->maps.rb), sslu_rb_cb, s, NULL);
-	if (!s->rb) {
-		err = -errno;
-		sslu_log(s, JP_LOG_ERROR, "cannot open the ring buffer of ssl_uprobe: %s",
-			 strerror(-err));
+	err = rb_reader_start(&s->reader, s->host, bpf_map__fd(s->skel->maps.rb), CLOCK_MONOTONIC,
+			      s->poll_ms, sslu_rb_cb, s);
+	if (err)
 		return err;
-	}
 	/* syscalls and exec/fork/exit first, so nothing that starts during the scan is missed */
 	err = sslu_attach_syscalls(s);
 	if (err)
@@ -634,73 +596,33 @@ static int sslu_start(void *state)
 	*s->c_libraries = s->libs.n;
 	sslu_log(s, JP_LOG_INFO, "%zu libraries with OpenSSL hooks; %s", s->libs.n,
 		 s->n_targets ? "attached per target process" : "attached system-wide");
-
-	err = s->host->watch_fd(s->host->ctx, ring_buffer__epoll_fd(s->rb), EPOLLIN,
-				sslu_fd_ready, s);
-	if (err) {
-		sslu_log(s, JP_LOG_ERROR, "cannot watch the ring buffer of ssl_uprobe: %s",
-			 strerror(-err));
-		return err;
-	}
-	s->fd_watched = true;
-	s->timer_id = s->host->add_timer(s->host->ctx, s->poll_ms, sslu_timer, s);
-	if (s->timer_id < 0) {
-		err = s->timer_id;
-		sslu_log(s, JP_LOG_ERROR, "cannot add the drain timer of ssl_uprobe: %s",
-			 strerror(-err));
-		return err;
-	}
 	return 0;
-}
-
-static uint64_t sslu_bpf_counter(struct sslu *s, enum sslu_counter idx)
-{
-	int ncpu = libbpf_num_possible_cpus();
-	__u32 key = idx;
-	uint64_t sum = 0;
-
-	if (ncpu <= 0)
-		return 0;
-	uint64_t vals[ncpu];
-
-	if (bpf_map__lookup_elem(s->skel->maps.counters, &key, sizeof(key), vals,
-				 sizeof(vals), 0))
-		return 0;
-	for (int i = 0; i < ncpu; i++)
-		sum += vals[i];
-	return sum;
 }
 
 static void sslu_collect_stats(void *state)
 {
 	struct sslu *s = state;
+	uint64_t v[SSLU_CNT_MAX];
 
-	sslu_drain(s);
+	rb_reader_drain(&s->reader);
+	if (pcpu_counters_read(bpf_map__fd(s->skel->maps.counters), SSLU_CNT_MAX, v))
+		return;
 	/* reassembly losses are counted by http_stream under http_* */
-	*s->c_lost = sslu_bpf_counter(s, SSLU_CNT_RB_FULL) +
-		     sslu_bpf_counter(s, SSLU_CNT_CTL_LOST) +
-		     sslu_bpf_counter(s, SSLU_CNT_CALLS_FULL) +
-		     sslu_bpf_counter(s, SSLU_CNT_READ_FAULT) + s->user_lost;
-	*s->c_copy_truncated = sslu_bpf_counter(s, SSLU_CNT_TRUNCATED);
-	*s->c_client_responses = sslu_bpf_counter(s, SSLU_CNT_RESPONSES);
+	*s->c_lost = v[SSLU_CNT_RB_FULL] + v[SSLU_CNT_CTL_LOST] + v[SSLU_CNT_CALLS_FULL] +
+		     v[SSLU_CNT_READ_FAULT] + s->user_lost;
+	*s->c_copy_truncated = v[SSLU_CNT_TRUNCATED];
+	*s->c_client_responses = v[SSLU_CNT_RESPONSES];
 }
 
 static void sslu_stop(void *state)
 {
 	struct sslu *s = state;
 
-	if (s->timer_id >= 0)
-		s->host->remove_timer(s->host->ctx, s->timer_id);
-	s->timer_id = -1;
-	if (s->fd_watched)
-		s->host->unwatch_fd(s->host->ctx, ring_buffer__epoll_fd(s->rb));
-	s->fd_watched = false;
 	sslu_detach_all(&s->attach);
 	if (s->skel)
 		ssl_uprobe_bpf__detach(s->skel);
 	/* what was already captured still becomes events */
-	if (s->rb)
-		sslu_drain(s);
+	rb_reader_stop(&s->reader);
 }
 
 static void sslu_destroy(void *state)
@@ -709,7 +631,6 @@ static void sslu_destroy(void *state)
 
 	if (!s)
 		return;
-	ring_buffer__free(s->rb);
 	ssl_uprobe_bpf__destroy(s->skel);
 	http_streams_free(s->streams);
 	sslu_libs_free(&s->libs);
