@@ -3,7 +3,6 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/epoll.h>
 #include <sys/socket.h>
 #include <time.h>
 #include <unistd.h>
@@ -12,7 +11,9 @@
 #include <ja4probe/http_stream.h>
 #include "../../bpf/http_syscalls.h"
 #include "httpd_plugin.h"
+#include "pcpu_counters.h"
 #include "proc_filter.h"
+#include "rb_reader.h"
 
 #define HTTPD_MAX_LINKS 32
 
@@ -36,9 +37,7 @@ struct httpd {
 	struct bpf_object *obj;
 	struct bpf_link *links[HTTPD_MAX_LINKS];
 	size_t n_links;
-	struct ring_buffer *rb;
-	int timer;
-	bool watching;
+	struct rb_reader reader;
 	struct http_streams *streams;
 	struct ct_match match;
 	char **strings;			/* the match lists' copies */
@@ -46,7 +45,6 @@ struct httpd {
 	bool responses;
 	uint32_t capture_bytes;
 	uint64_t poll_ms;
-	int64_t mono_to_real_ns;	/* refreshed before each batch of records */
 	uint64_t *ct_slots[CT_STAT_MAX], *hs_slots[HS_STAT_MAX];
 	uint64_t *lost, *records, *watched_gauge;
 	uint64_t lost_reported;		/* the part of *lost that came from BPF counters */
@@ -192,7 +190,6 @@ int httpd_init(const struct httpd_ops *ops, const struct jp_host *host,
 	}
 	h->ops = ops;
 	h->host = host;
-	h->timer = -1;
 	err = httpd_setup(h, cfg);
 	if (err) {
 		/* the host calls destroy() only after a successful init() */
@@ -218,7 +215,6 @@ static int httpd_record(void *ctx, void *data, size_t size)
 	struct http_stream_info info = { 0 };
 	struct http_stream_key key;
 	char comm[CT_COMM_LEN + 1];
-	uint64_t real;
 
 	if (size < sizeof(*rec) || rec->len > size - sizeof(*rec)) {
 		(*h->lost)++;
@@ -233,7 +229,6 @@ static int httpd_record(void *ctx, void *data, size_t size)
 	}
 	memcpy(comm, rec->comm, CT_COMM_LEN);
 	comm[CT_COMM_LEN] = '\0';
-	real = rec->ts_ns + (uint64_t)h->mono_to_real_ns;
 	info.family = rec->tuple.family;
 	info.src_addr = rec->tuple.src_addr;
 	info.dst_addr = rec->tuple.dst_addr;
@@ -249,35 +244,13 @@ static int httpd_record(void *ctx, void *data, size_t size)
 	info.tid = rec->tid;
 	info.comm = comm;
 	info.server = h->ops->server;
-	info.realtime.tv_sec = (time_t)(real / 1000000000u);
-	info.realtime.tv_nsec = (long)(real % 1000000000u);
+	rb_realtime(&h->reader, rec->ts_ns, &info.realtime);
 	info.mono_ns = rec->ts_ns;
 	if (rec->type == HS_REC_DATA)
 		http_stream_data(h->streams, &key, &info, rec->data, rec->len, rec->total);
 	else if (rec->type == HS_REC_RESP)
 		http_stream_response(h->streams, &key, &info, rec->data, rec->len);
 	return 0;
-}
-
-static void httpd_consume(void *arg)
-{
-	struct httpd *h = arg;
-	struct timespec real, mono;
-
-	clock_gettime(CLOCK_REALTIME, &real);
-	clock_gettime(CLOCK_MONOTONIC, &mono);
-	h->mono_to_real_ns = (int64_t)(real.tv_sec - mono.tv_sec) * 1000000000 +
-			     (real.tv_nsec - mono.tv_nsec);
-	if (ring_buffer__consume(h->rb) < 0)
-		h->host->log(h->host->ctx, JP_LOG_WARN, "reading the ring buffer failed: %s",
-			     strerror(errno));
-}
-
-static void httpd_on_wakeup(void *arg, int fd, uint32_t events)
-{
-	(void)fd;
-	(void)events;
-	httpd_consume(arg);
 }
 
 /* Attach the programs whose name starts (or not) with prefix. */
@@ -322,60 +295,37 @@ int httpd_start(void *state)
 		return err;
 	host->log(host->ctx, JP_LOG_INFO, "%zu running %s processes watched", watched,
 		  h->ops->server);
-	h->rb = ring_buffer__new(bpf_map__fd(events), httpd_record, h, NULL);
-	if (!h->rb) {
-		err = -errno;
-		httpd_log_err(h, "cannot open the ring buffer of", h->ops->server, err);
-		return err;
-	}
-	err = host->watch_fd(host->ctx, ring_buffer__epoll_fd(h->rb), EPOLLIN, httpd_on_wakeup, h);
+	err = rb_reader_start(&h->reader, host, bpf_map__fd(events), CLOCK_MONOTONIC,
+			      (unsigned int)h->poll_ms, httpd_record, h);
 	if (err)
 		return err;
-	h->watching = true;
-	h->timer = host->add_timer(host->ctx, h->poll_ms, httpd_consume, h);
-	if (h->timer < 0)
-		return h->timer;
 	return httpd_attach(h, "ct_", false);
 }
 
-/* Sum a per-CPU counter array into the host's slots. */
-static uint64_t httpd_sum_stats(struct httpd *h, const char *map_name, uint64_t **slots, int n)
+/* Sum a per-CPU counter array (through sums, n entries) into the host's slots. */
+static void httpd_sum_stats(struct httpd *h, const char *map_name, uint64_t **slots,
+			    uint64_t *sums, unsigned int n)
 {
 	struct bpf_map *map = bpf_object__find_map_by_name(h->obj, map_name);
-	int ncpu = libbpf_num_possible_cpus();
-	uint64_t total = 0;
 
-	if (!map || ncpu <= 0)
-		return 0;
-	uint64_t *vals = calloc((size_t)ncpu, sizeof(*vals));
-
-	if (!vals)
-		return 0;
-	for (uint32_t i = 0; i < (uint32_t)n; i++) {
-		uint64_t sum = 0;
-
-		if (bpf_map__lookup_elem(map, &i, sizeof(i), vals, sizeof(*vals) * ncpu, 0))
-			continue;
-		for (int c = 0; c < ncpu; c++)
-			sum += vals[c];
+	if (!map || pcpu_counters_read(bpf_map__fd(map), n, sums))
+		return;
+	for (unsigned int i = 0; i < n; i++)
 		if (slots[i])
-			*slots[i] = sum;
-		total += sum;
-	}
-	free(vals);
-	return total;
+			*slots[i] = sums[i];
 }
 
 void httpd_collect_stats(void *state)
 {
 	struct httpd *h = state;
+	uint64_t ct[CT_STAT_MAX], hs[HS_STAT_MAX];
 	size_t watched;
 	uint64_t lost;
 
 	if (!h->obj)
 		return;
-	httpd_sum_stats(h, "ct_stats", h->ct_slots, CT_STAT_MAX);
-	httpd_sum_stats(h, "hs_stats", h->hs_slots, HS_STAT_MAX);
+	httpd_sum_stats(h, "ct_stats", h->ct_slots, ct, CT_STAT_MAX);
+	httpd_sum_stats(h, "hs_stats", h->hs_slots, hs, HS_STAT_MAX);
 	/* what BPF could not hand over is lost */
 	lost = h->hs_slots[HS_STAT_RB_FULL] ? *h->hs_slots[HS_STAT_RB_FULL] : 0;
 	if (h->lost && lost > h->lost_reported) {
@@ -392,19 +342,7 @@ void httpd_stop(void *state)
 
 	while (h->n_links)
 		bpf_link__destroy(h->links[--h->n_links]);
-	if (h->timer >= 0) {
-		h->host->remove_timer(h->host->ctx, h->timer);
-		h->timer = -1;
-	}
-	if (h->watching) {
-		h->host->unwatch_fd(h->host->ctx, ring_buffer__epoll_fd(h->rb));
-		h->watching = false;
-	}
-	if (h->rb) {
-		httpd_consume(h);	/* what is already in the ring */
-		ring_buffer__free(h->rb);
-		h->rb = NULL;
-	}
+	rb_reader_stop(&h->reader);	/* what is already in the ring still becomes events */
 }
 
 void httpd_destroy(void *state)
