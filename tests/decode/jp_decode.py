@@ -189,6 +189,8 @@ EVENT_FIELDS = {
     "tls_server_hello": ("tls", ["ja4s", "ja4s_r", "ja3s"], "server"),
     "http_request": ("http", ["ja4h", "ja4h_r", "ja4h_ro"], "client"),
 }
+# FoxIO License 1.1 fingerprints: absent from every event when built with -Dja4plus=disabled
+JA4PLUS_FIELDS = {"ja4t", "ja4ts", "ja4s", "ja4s_r", "ja4h", "ja4h_r", "ja4h_ro"}
 PRIMARY = {"tcp_syn": "ja4t", "tcp_syn_ack": "ja4ts", "tls_client_hello": "ja4",
            "tls_server_hello": "ja4s", "http_request": "ja4h"}
 FIELD_ROLE = {f: role for _, (_, fields, role) in EVENT_FIELDS.items() for f in fields}
@@ -355,6 +357,11 @@ class Expectations:
 
 def reference_pcaps(testdata):
     return sorted(os.path.basename(p) for p in glob.glob(os.path.join(testdata, "pcap", "*")))
+
+
+def ja4plus_built(argv):
+    """The tests' third argument: "ja4plus" when the JA4+ builders are built, else "no-ja4plus"."""
+    return len(argv) < 4 or argv[3] == "ja4plus"
 
 
 def require(testdata):

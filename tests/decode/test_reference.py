@@ -6,15 +6,18 @@ EXPECTED.txt) comes out on the right flow from the right end, JA3/JA3S equal tsh
 fields, and nothing else comes out. That includes the QUIC ClientHello of
 quic-tls-handshake.pcapng (JA4 with 'q', from the decrypted client Initial).
 
-usage: test_reference.py JA4PROBE TESTDATA_DIR"""
+Built without the JA4+ builders (-Dja4plus=disabled), only JA4 and JA3 are checked, and no
+event may carry a JA4+ field.
+
+usage: test_reference.py JA4PROBE TESTDATA_DIR [ja4plus|no-ja4plus]"""
 import collections
 import sys
 
-from jp_decode import (EVENT_FIELDS, FIELD_ROLE, PRIMARY, event_fingerprints, Expectations,
-                       reference_pcaps, require, run_read_pcap, Tally)
+from jp_decode import (EVENT_FIELDS, FIELD_ROLE, JA4PLUS_FIELDS, PRIMARY, event_fingerprints,
+                       Expectations, ja4plus_built, reference_pcaps, require, run_read_pcap, Tally)
 
 
-def check_capture(t, exe, testdata, name):
+def check_capture(t, exe, testdata, name, ja4plus):
     exp = Expectations(testdata, name)
     rc, events, counters, err = run_read_pcap(exe, exp.pcap)
     t.check(rc == 0, "%s: exit status %d (%s)" % (name, rc, err.strip()))
@@ -28,6 +31,11 @@ def check_capture(t, exe, testdata, name):
         per_type[(flow, ev["event_type"])] += 1
         for field, value in fps.items():
             got[(flow, field)].append((sender, value))
+        if not ja4plus:
+            t.check(not JA4PLUS_FIELDS & set(fps), "%s: JA4+ fields in a build without them: %s"
+                    % (name, sorted(JA4PLUS_FIELDS & set(fps))))
+            if PRIMARY[ev["event_type"]] in JA4PLUS_FIELDS:
+                continue
         # nothing extra: the event's own fingerprint is one a reference gives for this flow
         t.check((flow, PRIMARY[ev["event_type"]]) in exp.values,
                 "%s: unexpected %s %s -> %s %s" % (name, ev["event_type"], sender, receiver,
@@ -37,6 +45,8 @@ def check_capture(t, exe, testdata, name):
 
     verified = 0
     for (flow, field), (value, sources) in sorted(exp.expected().items(), key=str):
+        if field in JA4PLUS_FIELDS and not ja4plus:
+            continue
         role = FIELD_ROLE[field]
         client, server = exp.roles.get(flow, (None, None))
         want_sender = client if role == "client" else server
@@ -68,7 +78,7 @@ def main():
     t = Tally()
     assert set(EVENT_FIELDS) == set(PRIMARY)
     for name in reference_pcaps(testdata):
-        check_capture(t, exe, testdata, name)
+        check_capture(t, exe, testdata, name, ja4plus_built(sys.argv))
     return t.close()
 
 
