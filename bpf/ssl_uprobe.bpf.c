@@ -20,7 +20,8 @@
  *    give the fd; the return probe reads the count (SSL_read keeps it in its own frame, dead
  *    after it returns, so it cannot wait for a later syscall) and the plaintext.
  *  - Writes (outbound requests, responses) and SSL_do_handshake: the same entry/return pair.
- *  - 4-tuples are read from the socket with CO-RE once per (pid, fd) and forgotten at close().
+ *  - 4-tuples are read from the socket with CO-RE once per (pid, fd, socket) and forgotten at
+ *    close().
  *  - Records go to the ring buffer without a wakeup: userspace drains it on a timer.
  */
 #include "vmlinux.h"
@@ -77,17 +78,28 @@ struct {
 	__type(value, __s32);
 } ssl_fds SEC(".maps");
 
-/* the 4-tuple of (pid, fd), read once from the socket; deleted at close() */
+/*
+ * The 4-tuple of (pid, fd), read once from the socket; deleted at close(). exit, exec
+ * (close-on-exec), dup2/dup3 and close_range free the number without a close(), so the entry
+ * also names its socket, checked on every use.
+ */
 struct sslu_fd_key {
 	__u32 pid;
 	__s32 fd;
+};
+
+struct sslu_conn {
+	struct ct_tuple tuple;
+	__u64 sk;		/* the struct sock the tuple was read from */
+	__u32 ports;		/* and its skc_portpair then: a freed sock reused is another peer */
+	__u32 pad;
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sslu_fd_key);
-	__type(value, struct ct_tuple);
+	__type(value, struct sslu_conn);
 } conns SEC(".maps");
 
 /* per-process mode: the processes being traced, so their forks are followed */
@@ -158,24 +170,42 @@ static __always_inline struct sslu_call *thread_call(bool create)
 	return c;
 }
 
+/* tell userspace that fd no longer names the connection its streams belong to */
+static __always_inline void conn_closed(const struct sslu_fd_key *key)
+{
+	struct sslu_ctl_rec r = { .type = SSLU_REC_CLOSE, .pid = key->pid, .ppid = (__u32)key->fd };
+
+	/* no wakeup: it waits for the next drain, in order with the data that follows */
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_NO_WAKEUP))
+		count(SSLU_CNT_CTL_LOST);
+}
+
 /* the 4-tuple of fd in this process; false when it is not an IPv4/IPv6 socket */
 static __always_inline bool fd_tuple(__u32 pid, __s32 fd, struct ct_tuple *out)
 {
 	struct sslu_fd_key key = { .pid = pid, .fd = fd };
-	struct ct_tuple *t;
+	struct sslu_conn *t, conn = {};
 	struct sock *sk;
 
 	if (fd < 0)
 		return false;
+	sk = ct_fd_sock(fd);
+	if (!sk)
+		return false;
+	conn.sk = (__u64)sk;
+	BPF_CORE_READ_INTO(&conn.ports, sk, __sk_common.skc_portpair);
 	t = bpf_map_lookup_elem(&conns, &key);
-	if (t) {
-		*out = *t;
+	if (t && t->sk == conn.sk && t->ports == conn.ports) {
+		*out = t->tuple;
 		return true;
 	}
-	sk = ct_fd_sock(fd);
-	if (!sk || !ct_sock_tuple(sk, out))
+	/* a new socket on a number reused without close(): the old connection ended */
+	if (t)
+		conn_closed(&key);
+	if (!ct_sock_tuple(sk, &conn.tuple))
 		return false;
-	bpf_map_update_elem(&conns, &key, out, BPF_ANY);
+	bpf_map_update_elem(&conns, &key, &conn, BPF_ANY);
+	*out = conn.tuple;
 	return true;
 }
 
@@ -410,7 +440,7 @@ int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx
 
 /*
  * A closed fd's 4-tuple must not name the next socket that gets the same number, and the
- * reassembly state of its connection can go (no wakeup: it waits for the next drain).
+ * reassembly state of its connection can go.
  */
 SEC("tracepoint/syscalls/sys_enter_close")
 int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
@@ -419,14 +449,9 @@ int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 		.pid = bpf_get_current_pid_tgid() >> 32,
 		.fd = (__s32)ctx->args[0],
 	};
-	struct sslu_ctl_rec r = { .type = SSLU_REC_CLOSE };
 
-	if (bpf_map_delete_elem(&conns, &key))
-		return 0;
-	r.pid = key.pid;
-	r.ppid = (__u32)key.fd;
-	if (bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_NO_WAKEUP))
-		count(SSLU_CNT_CTL_LOST);
+	if (!bpf_map_delete_elem(&conns, &key))
+		conn_closed(&key);
 	return 0;
 }
 

@@ -15,6 +15,9 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
   exe_replaced    targets: [exe:COPY] of python3, the copy replaced by a new file (an upgrade)
                   after ja4probe started: a server started from the new file is captured
+  fd_reused       a python ssl server moves its second connection onto the first one's fd with
+                  dup2 (no close() of that number): the second request carries the second
+                  client's 4-tuple, not the one cached for the first connection on that fd
   truncated       nginx, max_head_bytes: 512: a 1.6 kB head is counted truncated, not reported;
                   the next request is
   nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
@@ -400,6 +403,50 @@ def case_exe_replaced():
     check_no_loss(events)
 
 
+# serves one request per connection; the second connection is dup2'ed onto the first one's fd
+FD_SERVER = r"""
+import os, socket, ssl, sys
+ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
+ls = socket.create_server(("127.0.0.1", int(sys.argv[1])))
+print("ready", flush=True)
+def serve(sock):
+    s = ctx.wrap_socket(sock, server_side=True)
+    data = b""
+    while b"\r\n\r\n" not in data:
+        chunk = s.recv(4096)
+        if not chunk:
+            break
+        data += chunk
+    s.sendall(b"HTTP/1.1 200 OK\r\nContent-Length: 3\r\n\r\nok\n")
+    return s
+first = serve(ls.accept()[0])
+second = ls.accept()[0]
+fd = first.fileno()
+os.dup2(second.fileno(), fd)	# closes the first connection without a close() of fd
+second.close()
+serve(socket.socket(fileno=fd))
+print("fd %d" % fd, flush=True)
+os._exit(0)	# first still owns fd: no second close of it
+"""
+
+
+def case_fd_reused():
+    port = httpd_env.free_port()
+    srv = subprocess.Popen(["/usr/bin/python3", "-c", FD_SERVER, str(port), CERT, KEY],
+                           stdout=subprocess.PIPE, text=True, start_new_session=True)
+    CLEANUP.append(lambda: (srv.poll() is None and srv.kill(), srv.wait()))
+    check(srv.stdout.readline().strip() == "ready", "fd_reused server did not start")
+    p = probe()
+    sent = tls_client(port, [("/first", head("/first", "127.0.0.1"))])
+    sent += tls_client(port, [("/second", head("/second", "127.0.0.1"))])
+    check(sent[0].lport != sent[1].lport, "both clients used port %d" % sent[0].lport)
+    check(srv.stdout.readline().startswith("fd "), "fd_reused server did not serve twice")
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    check_no_loss(events)
+
+
 CASES = {
     "s_server": case_s_server,
     "nginx": case_nginx,
@@ -410,6 +457,7 @@ CASES = {
     "python_later": case_python_later,
     "exe_replaced": case_exe_replaced,
     "truncated": case_truncated,
+    "fd_reused": case_fd_reused,
 }
 
 try:
