@@ -16,6 +16,11 @@
  *              of processes that died without close() age out). Read from the socket through
  *              the task's fd table at accept exit (CO-RE), so it needs no sockaddr from the
  *              caller and gives both ends, IPv4 and IPv6. Deleted at close().
+ *   ct_conn_slots  the same, direct-mapped by (tgid, fd): a connection lives in its slot when
+ *              that is free, else in ct_conns. A process's fds are small and dense, so they
+ *              fill consecutive slots and rarely collide; a lookup is then an array index
+ *              and a compare instead of a hash walk (per read, that is most of the lookup's
+ *              cost). CT_CONN_SLOTS, defined before the include, sizes it (default 1: off).
  *   ct_stats   per-CPU counters, enum ct_stat.
  *
  * Cost for an unwatched process: one inlined array lookup (ct_proc_watched) per program.
@@ -74,6 +79,22 @@ struct {
 	__type(value, struct ct_conn);
 } ct_conns SEC(".maps");
 
+#ifndef CT_CONN_SLOTS
+#define CT_CONN_SLOTS 1		/* a power of two */
+#endif
+
+struct ct_conn_slot {
+	__u64 key;		/* ct_key64(); 0: free */
+	struct ct_conn conn;
+};
+
+struct {
+	__uint(type, BPF_MAP_TYPE_ARRAY);
+	__uint(max_entries, CT_CONN_SLOTS);
+	__type(key, __u32);
+	__type(value, struct ct_conn_slot);
+} ct_conn_slots SEC(".maps");
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, CT_STAT_MAX);
@@ -122,11 +143,45 @@ static __always_inline void ct_proc_unwatch(__u32 tgid)
 		__sync_fetch_and_and(w, ~(1ull << (tgid & 63)));
 }
 
-static __always_inline struct ct_conn *ct_conn_lookup(__u32 tgid, int fd)
+static __always_inline __u64 ct_key64(const struct ct_conn_key *key)
 {
-	struct ct_conn_key key = { .tgid = tgid, .fd = fd };
+	return (__u64)key->tgid << 32 | (__u32)key->fd;	/* never 0: tgid 0 is not watched */
+}
 
-	return bpf_map_lookup_elem(&ct_conns, &key);
+/* The slot of (tgid, fd): consecutive fds of a process in consecutive slots. */
+static __always_inline struct ct_conn_slot *ct_slot(const struct ct_conn_key *key)
+{
+	__u32 i = (key->tgid * 2654435761u + (__u32)key->fd) & (CT_CONN_SLOTS - 1);
+
+	return bpf_map_lookup_elem(&ct_conn_slots, &i);
+}
+
+static __always_inline struct ct_conn *ct_conn_lookup(const struct ct_conn_key *key)
+{
+	struct ct_conn_slot *s = ct_slot(key);
+
+	if (s && s->key == ct_key64(key))
+		return &s->conn;
+	return bpf_map_lookup_elem(&ct_conns, key);
+}
+
+/* Into its slot if free (or held by a stale entry of the same key), else into ct_conns. */
+static __always_inline void ct_conn_add(const struct ct_conn_key *key, const struct ct_conn *conn)
+{
+	struct ct_conn_slot *s = ct_slot(key);
+	__u64 k = ct_key64(key), old;
+
+	if (s) {
+		old = __sync_val_compare_and_swap(&s->key, 0, k);
+		if (old == 0 || old == k) {
+			s->conn = *conn;
+			/* an entry a missed close left must not outlive the slot's */
+			bpf_map_delete_elem(&ct_conns, key);
+			return;
+		}
+	}
+	if (bpf_map_update_elem(&ct_conns, key, conn, BPF_ANY))
+		ct_count(CT_STAT_CONNS_FULL);
 }
 
 /* The socket behind fd in the current task's fd table, or NULL. */
@@ -192,8 +247,7 @@ static __always_inline int ct_accept_exit(struct trace_event_raw_sys_exit *ctx)
 	conn.start_ns = bpf_ktime_get_ns();
 	conn.start_jiffies = (__u32)bpf_jiffies64();
 	bpf_get_current_comm(conn.comm, sizeof(conn.comm));
-	if (bpf_map_update_elem(&ct_conns, &key, &conn, BPF_ANY))
-		ct_count(CT_STAT_CONNS_FULL);
+	ct_conn_add(&key, &conn);
 	return 0;
 }
 
@@ -221,8 +275,18 @@ int ct_enter_close(struct trace_event_raw_sys_enter *ctx)
 	struct ct_conn_key key = { .tgid = tgid, .fd = (int)ctx->args[0] };
 	struct ct_conn *conn;
 
+	struct ct_conn_slot *s;
+
 	if (!ct_proc_watched(tgid))
 		return 0;
+	s = ct_slot(&key);
+	if (s && s->key == ct_key64(&key)) {
+#ifdef CT_ON_CLOSE
+		CT_ON_CLOSE(&key, &s->conn);
+#endif
+		__sync_val_compare_and_swap(&s->key, ct_key64(&key), 0);
+		return 0;
+	}
 	conn = bpf_map_lookup_elem(&ct_conns, &key);
 	if (!conn)
 		return 0;

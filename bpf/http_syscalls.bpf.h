@@ -15,6 +15,7 @@
 #define JA4PROBE_HTTP_SYSCALLS_BPF_H
 
 #define CT_ON_CLOSE hs_on_close
+#define CT_CONN_SLOTS 16384	/* every read looks its connection up: direct-mapped first */
 #include "conn_track.bpf.h"
 #include "http_syscalls.h"
 
@@ -173,7 +174,7 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 	/* a BTF pointer: the register loads are plain (CO-RE relocated) loads, no helper */
 	regs = (struct pt_regs *)bpf_task_pt_regs(bpf_get_current_task_btf());
 	key.fd = (int)PT_REGS_PARM1_SYSCALL(regs);
-	conn = bpf_map_lookup_elem(&ct_conns, &key);
+	conn = ct_conn_lookup(&key);
 	if (!conn || (conn->flags & HS_CONN_TLS))
 		return 0;
 	if (kind == HS_READ_RECV && (PT_REGS_PARM4_SYSCALL(regs) & MSG_PEEK))
@@ -253,7 +254,7 @@ static __always_inline int hs_write_enter(int fd, __u64 buf, __u32 iov, __u64 to
 
 	if (!ct_proc_watched(key.tgid))
 		return 0;
-	conn = bpf_map_lookup_elem(&ct_conns, &key);
+	conn = ct_conn_lookup(&key);
 	if (!conn || !(conn->flags & HS_CONN_DATA))
 		return 0;
 	if (iov) {
