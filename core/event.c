@@ -158,6 +158,10 @@ static size_t utf8_sequence(const unsigned char *s, size_t left)
 static bool valid_utf8(const char *s, size_t len)
 {
 	for (size_t i = 0; i < len;) {
+		if ((unsigned char)s[i] - 1u < 0x7fu) {	/* ASCII but NUL: most of every event */
+			i++;
+			continue;
+		}
 		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
 
 		if (!n || s[i] == 0)
@@ -167,46 +171,54 @@ static bool valid_utf8(const char *s, size_t len)
 	return true;
 }
 
+/* What a byte becomes inside a JSON string: 0 as it is, 1 a backslash escape, 2 \u00XX */
+static unsigned char json_escape_kind(unsigned char c)
+{
+	if (c == '"' || c == '\\')
+		return 1;
+	return c < 0x20 ? 2 : 0;
+}
+
 /*
  * A JSON string. With escape_bytes, every byte outside printable ASCII is shown as the four
  * characters \xNN (so the reader still sees what was sent, whatever it was); otherwise the
- * text must be valid UTF-8, which the caller checked.
+ * text must be valid UTF-8, which the caller checked. Space for the worst case (6 characters a
+ * byte) is reserved once, then written directly.
  */
 static void text_json_string(struct text *t, const char *s, size_t len, bool escape_bytes)
 {
 	static const char hex[] = "0123456789abcdef";
 
-	text_reserve(t, len + 2);
-	text_putc(t, '"');
+	text_reserve(t, len * 6 + 2);
+	if (t->failed)
+		return;
+	char *o = t->data + t->len;
+
+	*o++ = '"';
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = s[i];
-		size_t run = i;
+		unsigned char kind = json_escape_kind(c);
 
-		/* copy the longest run that needs no escape in one go */
-		while (run < len && (unsigned char)s[run] >= 0x20 && s[run] != '"' &&
-		       s[run] != '\\' && (!escape_bytes || (unsigned char)s[run] < 0x7f))
-			run++;
-		if (run > i) {
-			text_put(t, s + i, run - i);
-			i = run - 1;
-			continue;
-		}
 		if (escape_bytes && (c < 0x20 || c >= 0x7f)) {
-			char e[] = { '\\', '\\', 'x', hex[c >> 4], hex[c & 15] };
-
-			text_put(t, e, sizeof(e));
-		} else if (c == '"' || c == '\\') {
-			char e[] = { '\\', (char)c };
-
-			text_put(t, e, 2);
+			*o++ = '\\';
+			*o++ = '\\';
+			*o++ = 'x';
+			*o++ = hex[c >> 4];
+			*o++ = hex[c & 15];
+		} else if (!kind) {
+			*o++ = c;
+		} else if (kind == 1) {
+			*o++ = '\\';
+			*o++ = c;
 		} else {
-			char e[7];
-
-			snprintf(e, sizeof(e), "\\u%04x", c);
-			text_put(t, e, 6);
+			memcpy(o, "\\u00", 4);
+			o[4] = hex[c >> 4];
+			o[5] = hex[c & 15];
+			o += 6;
 		}
 	}
-	text_putc(t, '"');
+	*o++ = '"';
+	t->len = o - t->data;
 }
 
 /* ---- the tree ------------------------------------------------------------------------------ */
