@@ -483,7 +483,8 @@ int BPF_PROG(sslu_fork, struct task_struct *parent, struct task_struct *child)
 	if (pid == ppid || !bpf_map_lookup_elem(&traced, &ppid))
 		return 0;
 	/* followed here at once, so a grandchild forked before userspace reacts is not lost */
-	bpf_map_update_elem(&traced, &pid, &one, BPF_ANY);
+	if (bpf_map_update_elem(&traced, &pid, &one, BPF_ANY))
+		count(SSLU_CNT_TRACED_FULL);
 	ctl_output(SSLU_REC_FORK, pid, ppid);
 	return 0;
 }
