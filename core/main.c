@@ -154,22 +154,23 @@ static int list_plugins(const char *dir)
 	return EXIT_OK;
 }
 
-/* The plugins of this source tree. Each ships in its own Debian package, ja4probe-plugin-<name>
- * with '_' written '-' (packaging/debian/control), so a missing one most likely means that
- * package is not installed. */
-static const char *const packaged_plugins[] = { "tc_capture", "ssl_uprobe", "nginx", "apache" };
-
+/*
+ * The plugins of this source tree (plugin_names in meson.build). Each ships in its own Debian
+ * package, ja4probe-plugin-<name> with '_' written '-' (packaging/debian/control), so a missing
+ * one most likely means that package is not installed.
+ */
 static void package_hint(const char *name, char *buf, size_t size)
 {
+	char word[128];
+
 	buf[0] = '\0';
-	for (size_t i = 0; i < sizeof(packaged_plugins) / sizeof(packaged_plugins[0]); i++) {
-		if (strcmp(name, packaged_plugins[i]))
-			continue;
-		snprintf(buf, size, "; install the package ja4probe-plugin-%s", name);
-		for (char *c = buf; *c; c++)
-			if (*c == '_')
-				*c = '-';
-	}
+	snprintf(word, sizeof(word), " %s ", name);
+	if (!strstr(" " JA4PROBE_TREE_PLUGINS " ", word))
+		return;
+	snprintf(buf, size, "; install the package ja4probe-plugin-%s", name);
+	for (char *c = buf; *c; c++)
+		if (*c == '_')
+			*c = '-';
 }
 
 /* Load and validate every enabled plugin. Config errors return EXIT_CONFIG; a plugin that
