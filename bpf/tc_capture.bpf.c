@@ -506,8 +506,10 @@ static __always_inline void tcap_payload(struct __sk_buff *skb, struct tcap_pkt 
 		nf.connect = connect;
 		nf.state = TCAP_FLOW_COPY;
 		nf.seq0 = p->seq;
-		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY))
+		if (bpf_map_update_elem(&tcap_flows, &p->key, &nf, BPF_ANY)) {
+			tcap_count(TCAP_CNT_FLOW_FULL);
 			return;
+		}
 		f = bpf_map_lookup_elem(&tcap_flows, &p->key);
 		if (!f)
 			return;
@@ -595,7 +597,8 @@ static __always_inline int tcap_handle(struct __sk_buff *skb, enum tcap_dir dir,
 		slot = tcap_done_slot(&p.key, &tag);
 		if (slot && *slot == tag)
 			*slot = 0;
-		bpf_map_update_elem(&tcap_flows, &p.key, &nf, BPF_ANY);
+		if (bpf_map_update_elem(&tcap_flows, &p.key, &nf, BPF_ANY))
+			tcap_count(TCAP_CNT_FLOW_FULL);
 		tcap_submit(skb, dir, link, syn_ack == TCP_SYN ? TCAP_KIND_SYN : TCAP_KIND_SYN_ACK);
 		return TC_ACT_OK;
 	}

@@ -74,6 +74,7 @@ enum tcap_counter {
 	TCAP_CNT_IGNORED_PORT,	/* TCP packets whose service port is not listed */
 	TCAP_CNT_MALFORMED,	/* headers that do not fit the packet */
 	TCAP_CNT_QUIC,		/* QUIC v1 Initials */
+	TCAP_CNT_FLOW_FULL,	/* flow state not stored (map update failed): flow not copied */
 	TCAP_CNT_MAX,
 };
 

@@ -239,28 +239,26 @@ static int tcap_start(void *state)
 	size_t i;
 	int ret;
 
+	/* on failure the host calls tcap_stop(), which undoes whatever got attached */
 	tcap_sweep_stale(host);
 	ret = rb_reader_start(&st->reader, host, bpf_map__fd(st->skel->maps.tcap_events),
 			      CLOCK_BOOTTIME, (unsigned int)st->poll_ms, tcap_on_record, st);
 	if (ret)
-		goto fail;
+		return ret;
 	for (i = 0; i < st->n_ifaces; i++) {
 		ret = tcap_attach_iface(st, &st->ifaces[i]);
 		if (ret)
-			goto fail;
+			return ret;
 	}
 	if (st->all && st->rescan_s) {
 		ret = host->add_timer(host->ctx, st->rescan_s * 1000, tcap_on_rescan, st);
 		if (ret < 0) {
 			TCAP_LOG(host, JP_LOG_ERROR, "rescan timer: %s", strerror(-ret));
-			goto fail;
+			return ret;
 		}
 		st->rescan_id = ret;
 	}
 	return 0;
-fail:
-	tcap_stop(st);
-	return ret;
 }
 
 static void tcap_collect_stats(void *state)

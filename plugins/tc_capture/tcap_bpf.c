@@ -31,6 +31,7 @@ const char *const tcap_counter_names[TCAP_CNT_MAX] = {
 	[TCAP_CNT_IGNORED_PORT] = "tc_ignored_port",
 	[TCAP_CNT_MALFORMED] = "tc_malformed",
 	[TCAP_CNT_QUIC] = "tc_quic",
+	[TCAP_CNT_FLOW_FULL] = "tc_flow_full",
 };
 
 /* "192.0.2.0/24", "2001:db8::/32", or a single address; IPv4 as IPv4-mapped IPv6 */
