@@ -26,7 +26,7 @@ struct cfg_output {
 struct cfg_plugin {
 	const char *name;
 	bool enabled, required;
-	const struct cfg_node *node;	/* the plugin's mapping, checked once the plugin is loaded */
+	const struct cfg_node *node;	/* its mapping, checked once the plugin is loaded */
 	int line, col;
 };
 

@@ -23,7 +23,7 @@ struct host {
 
 struct counter {
 	char *name;
-	uint64_t *value;	/* allocated on its own: the pointer given to the plugin stays valid */
+	uint64_t *value;	/* allocated alone: the pointer the plugin holds stays valid */
 };
 
 /* The counters every source has, at these indexes of its counters[] */

@@ -210,8 +210,9 @@ static int load_plugins(struct daemon *d, const char *dir)
 			continue;
 		}
 		if (strcmp(p->desc->name, cp->name)) {
-			cfg_report(cfg, cp->line, cp->col, "plugins.%s: the file %s calls itself '%s'",
-				   cp->name, p->path, p->desc->name);
+			cfg_report(cfg, cp->line, cp->col,
+				   "plugins.%s: the file %s calls itself '%s'", cp->name, p->path,
+				   p->desc->name);
 			plugin_close(p);
 			return EXIT_CONFIG;
 		}

@@ -15,8 +15,9 @@
 #include "plugin_host.h"
 
 /* The descriptor members a plugin of ABI 1.0 must carry (everything up to destroy). */
-#define DESCRIPTOR_V1_0_SIZE                                                                 \
-	(offsetof(struct jp_plugin_descriptor, destroy) + sizeof(((struct jp_plugin_descriptor *)0)->destroy))
+#define DESCRIPTOR_V1_0_SIZE                                                               \
+	(offsetof(struct jp_plugin_descriptor, destroy) +                                  \
+	 sizeof(((struct jp_plugin_descriptor *)0)->destroy))
 
 static bool is_regular_file(const char *path)
 {

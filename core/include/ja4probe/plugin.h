@@ -21,7 +21,8 @@
  *    start(state)                attach probes, register fds and timers
  *    collect_stats(state)        optional: refresh counters before each stats event; called
  *                                once more after stop(), for the last stats event at exit
- *    stop(state)                 detach everything start() attached; must be safe after a failed start
+ *    stop(state)                 detach everything start() attached; must also be safe
+ *                                after a failed start()
  *    destroy(state)              free everything
  */
 #ifndef JA4PROBE_PLUGIN_H
@@ -67,7 +68,7 @@ struct jp_config_key {
 	const char *description;
 	bool required;
 	int64_t min, max;
-	const char *const *choices;	/* NULL-terminated; for JP_CFG_STRING and JP_CFG_STRING_LIST */
+	const char *const *choices;	/* NULL-terminated; JP_CFG_STRING and JP_CFG_STRING_LIST */
 };
 
 /* Validated configuration of one plugin: the keys it declared, defaults filled in. */
@@ -128,7 +129,8 @@ struct jp_host {
 			void *arg);
 	int (*unwatch_fd)(struct jp_plugin_ctx *ctx, int fd);
 	/* returns a timer id >= 0, or a negative errno */
-	int (*add_timer)(struct jp_plugin_ctx *ctx, uint64_t interval_ms, jp_timer_cb cb, void *arg);
+	int (*add_timer)(struct jp_plugin_ctx *ctx, uint64_t interval_ms, jp_timer_cb cb,
+			 void *arg);
 	int (*remove_timer)(struct jp_plugin_ctx *ctx, int timer_id);
 
 	/*
