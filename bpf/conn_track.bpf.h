@@ -348,6 +348,20 @@ int ct_exec(struct trace_event_raw_sched_process_exec *ctx)
 	return 0;
 }
 
+static long ct_slot_free_if_of(__u32 i, void *ctx)
+{
+	__u32 tgid = *(__u32 *)ctx;
+	struct ct_conn_slot *s = bpf_map_lookup_elem(&ct_conn_slots, &i);
+	__u64 k;
+
+	if (!s)
+		return 1;
+	k = s->key;
+	if (k && (__u32)(k >> 32) == tgid)
+		__sync_val_compare_and_swap(&s->key, k, 0);
+	return 0;
+}
+
 SEC("tracepoint/sched/sched_process_exit")
 int ct_exit(void *ctx)
 {
@@ -355,8 +369,16 @@ int ct_exit(void *ctx)
 	__u32 tgid = id >> 32;
 
 	/* the group leader's exit ends the process; other threads leave it watched */
-	if ((__u32)id == tgid && ct_proc_watched(tgid))
-		ct_proc_unwatch(tgid);
+	if ((__u32)id != tgid || !ct_proc_watched(tgid))
+		return 0;
+	ct_proc_unwatch(tgid);
+	/*
+	 * The kernel closes a dying process's fds without close(): free its slots, which
+	 * (unlike ct_conns entries) nothing else would ever free. Watched processes exit
+	 * seldom, so a scan (~tens of us) is affordable here.
+	 */
+	if (CT_CONN_SLOTS > 1)
+		bpf_loop(CT_CONN_SLOTS, ct_slot_free_if_of, &tgid, 0);
 	return 0;
 }
 
