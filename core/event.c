@@ -10,7 +10,6 @@
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <inttypes.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -120,8 +119,12 @@ static void text_put(struct text *t, const char *s, size_t n)
 	t->len += n;
 }
 
-static void text_putc(struct text *t, char c)
+static inline void text_putc(struct text *t, char c)
 {
+	if (t->len < t->cap) {		/* nearly always: one store */
+		t->data[t->len++] = c;
+		return;
+	}
 	text_put(t, &c, 1);
 }
 
@@ -316,12 +319,26 @@ static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *v
 	return set_text(obj, key);
 }
 
+/* Decimal digits of v, right-aligned ending at end; returns where they start. */
+static char *format_u64(uint64_t v, char *end)
+{
+	do {
+		*--end = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	return end;
+}
+
+/* Ports, counts, lengths on every event: printf's format parsing cost more than the digits. */
 static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
 {
 	char buf[24];
-	int n = snprintf(buf, sizeof(buf), "%" PRId64, value);
+	char *end = buf + sizeof(buf);
+	char *p = format_u64(value < 0 ? -(uint64_t)value : (uint64_t)value, end);
 
-	return set_json(as_node(obj), key, buf, n);
+	if (value < 0)
+		*--p = '-';
+	return set_json(as_node(obj), key, p, end - p);
 }
 
 static int svc_obj_bool(struct jp_obj *obj, const char *key, bool value)
@@ -378,6 +395,7 @@ static void format_timestamp(const struct timespec *ts, char out[48])
 	static time_t cached_sec = -1;
 	static char cached[32];
 
+	/* cached is at most 20 characters: out holds '"', it, ".NNNNNNZ\"" and a NUL */
 	if (ts->tv_sec != cached_sec) {
 		struct tm tm;
 
@@ -385,7 +403,19 @@ static void format_timestamp(const struct timespec *ts, char out[48])
 		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts->tv_sec;
 	}
-	snprintf(out, 48, "\"%.20s.%06uZ\"", cached, (unsigned)(ts->tv_nsec / 1000) % 1000000);
+	char micros[6];
+	char *end = micros + sizeof(micros);
+	char *p = format_u64((uint64_t)(ts->tv_nsec / 1000) % 1000000, end);
+
+	while (p > micros)	/* zero-padded to six digits */
+		*--p = '0';
+	size_t n = strlen(cached);
+
+	out[0] = '"';
+	memcpy(out + 1, cached, n);
+	out[n + 1] = '.';
+	memcpy(out + n + 2, micros, 6);
+	memcpy(out + n + 8, "Z\"", 3);
 }
 
 static void event_discard(struct jp_event *ev)
