@@ -457,20 +457,23 @@ int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 
 /* ---- per-process mode: exec, fork and exit of processes ------------------------------ */
 
-static __always_inline void ctl_output(__u32 type, __u32 pid, __u32 ppid)
+static __always_inline void ctl_output(__u32 type, __u32 pid, __u32 ppid, __u64 flags)
 {
 	struct sslu_ctl_rec r = { .type = type, .pid = pid, .ppid = ppid };
 
 	bpf_get_current_comm(r.comm, sizeof(r.comm));
-	/* rare and time-critical (a new server's first requests): wake the reader */
-	if (bpf_ringbuf_output(&rb, &r, sizeof(r), 0))
+	if (bpf_ringbuf_output(&rb, &r, sizeof(r), flags))
 		count(SSLU_CNT_CTL_LOST);
 }
 
+/*
+ * Every exec on the host: no wakeup (6-9 us each), the drain timer (poll_interval_ms) is
+ * soon enough for a new server, which loads libssl and its config before its first accept.
+ */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sslu_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	ctl_output(SSLU_REC_EXEC, p->tgid, 0);
+	ctl_output(SSLU_REC_EXEC, p->tgid, 0, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
@@ -485,7 +488,8 @@ int BPF_PROG(sslu_fork, struct task_struct *parent, struct task_struct *child)
 	/* followed here at once, so a grandchild forked before userspace reacts is not lost */
 	if (bpf_map_update_elem(&traced, &pid, &one, BPF_ANY))
 		count(SSLU_CNT_TRACED_FULL);
-	ctl_output(SSLU_REC_FORK, pid, ppid);
+	/* rare (traced processes only) and time-critical: a prefork child serves at once */
+	ctl_output(SSLU_REC_FORK, pid, ppid, 0);
 	return 0;
 }
 
@@ -497,6 +501,6 @@ int BPF_PROG(sslu_exit, struct task_struct *p)
 	if (p->pid != p->tgid || !bpf_map_lookup_elem(&traced, &pid))
 		return 0;
 	bpf_map_delete_elem(&traced, &pid);
-	ctl_output(SSLU_REC_EXIT, pid, 0);
+	ctl_output(SSLU_REC_EXIT, pid, 0, 0);
 	return 0;
 }
