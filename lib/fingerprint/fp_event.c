@@ -190,7 +190,10 @@ int fp_event_tcp_syn(const struct jp_host *h, struct jp_obj *root, const struct 
 #endif
 	ev_keep(&err, h->obj_int(o, "window", syn->window));
 	for (size_t i = 0; i < n; i++) {
-		snprintf(kinds[i], sizeof(kinds[i]), "%u", syn->options[i]);
+		struct fp_str k;
+
+		fp_str_init(&k, kinds[i], sizeof(kinds[i]));
+		fp_str_dec(&k, syn->options[i]);
 		options[i] = kinds[i];
 	}
 	ev_keep(&err, h->obj_string_list(o, "options", options, n));
