@@ -14,11 +14,12 @@ joined by a veth, segments of at most 1500 bytes):
     delivered, and the books: every expected event delivered or counted lost (the ring
     buffer's tc_lost). Run with the default ring and with a deliberately tiny one.
 
-usage: tc_capture_bench.py JA4PROBE PLUGIN_DIR [seconds=5] [connections=5000]
+usage: tc_capture_bench.py JA4PROBE PLUGIN_DIR [seconds=3] [connections=5000] [rounds=9]
 """
 import asyncio
 import json
 import os
+import re
 import shutil
 import signal
 import socket
@@ -43,13 +44,14 @@ def frame(dport, payload=b"", flags=0x18, sport=40000):
     return b"\0" * 12 + b"\x08\x00" + ip + tcp + payload
 
 
-def bench_test_run(bpf_obj, tmp):
-    """ns per packet of the ingress program on fixed frames, BPF_PROG_TEST_RUN (the kernel's
-    own loop, so no network stack and little noise; it includes the test-run overhead, about
-    25 ns here for an empty program)"""
+def bench_test_run(bpf_obj, empty_obj, tmp):
+    """ns per packet of the ingress program and of the empty program on the same fixed frames,
+    BPF_PROG_TEST_RUN (the kernel's own loop: no network stack, no run-time statistics, little
+    noise); the difference is the program's own cost"""
     pin = f"/sys/fs/bpf/tcap_bench{os.getpid()}"
     os.makedirs(pin)
     run(["bpftool", "prog", "loadall", bpf_obj, pin + "/p", "type", "tc", "pinmaps", pin + "/m"])
+    run(["bpftool", "prog", "loadall", empty_obj, pin + "/e", "type", "tc"])
     try:
         run(["bpftool", "map", "update", "pinned", pin + "/m/tcap_ports", "key", "0x51", "0x14",
              "0", "0", "value", "1"])   # port 5201 listed
@@ -59,29 +61,79 @@ def bench_test_run(bpf_obj, tmp):
                  ("1448-byte segment, port not listed", frame(5202, b"y" * 1448), 1000000),
                  ("SYN, listed port: parse + flow insert + ring record", frame(5201, flags=0x02),
                   10000)]
-        print("BPF_PROG_TEST_RUN, tcap_ingress:")
+        print("BPF_PROG_TEST_RUN ns per packet, tcap_ingress | tc_empty | difference:")
         for what, data, repeat in cases:
             path = os.path.join(tmp, "frame.bin")
             with open(path, "wb") as f:
                 f.write(data)
-            out = run(["bpftool", "prog", "run", "pinned", pin + "/p/tcap_ingress", "data_in",
-                       path, "repeat", str(repeat)]).stdout
-            ns = out.split("duration (average):")[1].split("ns")[0].strip()
-            print(f"  {what}: {ns} ns")
+            ns = []
+            for prog in ("/p/tcap_ingress", "/e/tc_empty"):
+                out = run(["bpftool", "prog", "run", "pinned", pin + prog, "data_in", path,
+                           "repeat", str(repeat)]).stdout
+                ns.append(int(out.split("duration (average):")[1].split("ns")[0].strip()))
+            print(f"  {what}: {ns[0]} | {ns[1]} | {ns[0] - ns[1]}")
     finally:
         shutil.rmtree(pin, ignore_errors=True)
 
 
+CGROUP = f"/sys/fs/cgroup/unified/tcap_bench{os.getpid()}"
+CLIENT_CPU, SERVER_CPU = "1", "0"   # pinned apart, so CPU placement does not vary per run
+MODES = ("off", "empty", "on")
+
+
+def join_cgroup(pid=0):
+    """into our cgroup (from the child before exec: `ip netns exec` mounts its own /sys)"""
+    with open(CGROUP + "/cgroup.procs", "w") as f:
+        f.write(str(pid or os.getpid()))
+
+
 def iperf(seconds):
-    r = run(["iperf3", "-c", SRV4, "-p", str(IPERF_PORT), "-t", str(seconds), "-J"], ns=CLI_NS)
-    return json.loads(r.stdout)["end"]["sum_received"]["bits_per_second"]
+    """one pinned iperf3 run in the client namespace, its process in our cgroup"""
+    cmd = ["taskset", "-c", CLIENT_CPU, "iperf3", "-c", SRV4, "-p", str(IPERF_PORT), "-t",
+           str(seconds), "-l", "128K", "-J"]
+    end = json.loads(run(cmd, ns=CLI_NS, preexec_fn=join_cgroup).stdout)["end"]
+    return end["sum_received"]["bits_per_second"], end["sum_received"]["bytes"]
+
+
+def cgroup_usec():
+    """CPU time of iperf3 client + server + ja4probe, softirq run in their context included
+    (this kernel has no IRQ_TIME_ACCOUNTING, so it is charged to the task it interrupts)"""
+    with open(CGROUP + "/cpu.stat") as f:
+        return int(f.readline().split()[1])
+
+
+def ksoftirqd_ns():
+    """softirq work deferred to ksoftirqd is outside our cgroup: count it apart"""
+    total = 0
+    for pid in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{pid}/comm") as f:
+                if not f.read().startswith("ksoftirqd/"):
+                    continue
+            with open(f"/proc/{pid}/schedstat") as f:
+                total += int(f.read().split()[0])
+        except (OSError, ValueError):
+            continue
+    return total
+
+
+def host_busy_s():
+    """all CPUs, every task (other benchmarks too): user+nice+system+irq+softirq+steal"""
+    with open("/proc/stat") as f:
+        v = [int(x) for x in f.readline().split()[1:9]]
+    return (sum(v) - v[3] - v[4]) / os.sysconf("SC_CLK_TCK")
 
 
 def prog_stats():
-    """{name: (run_time_ns, run_cnt)} of the loaded tcap_* programs"""
-    out = json.loads(run(["bpftool", "prog", "show", "--json"]).stdout)
-    return {p["name"]: (p.get("run_time_ns", 0), p.get("run_cnt", 0)) for p in out
-            if p.get("name", "").startswith(("tcap_", "tc_empty"))}
+    """{"name hook": (run_time_ns, run_cnt)} of the programs on the server veth"""
+    by_id = {p["id"]: p for p in json.loads(run(["bpftool", "prog", "show", "--json"]).stdout)}
+    out = {}
+    for hook in ("ingress", "egress"):
+        text = run(["tc", "filter", "show", "dev", SRV_IF, hook], ns=SRV_NS, check=False).stdout
+        for pid in re.findall(r" id (\d+)", text):
+            p = by_id.get(int(pid), {})
+            out[f"{p.get('name')} {hook}"] = (p.get("run_time_ns", 0), p.get("run_cnt", 0))
+    return out
 
 
 def attach_empty(obj, on):
@@ -95,60 +147,102 @@ def attach_empty(obj, on):
         run(["tc", "qdisc", "del", "dev", SRV_IF, "clsact"], ns=SRV_NS)
 
 
-def measured(fn):
-    """(iperf result, {prog: (ns, count)}) with the kernel's BPF run-time statistics on"""
-    run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
+def one_run(mode, net, exe, plugin_dir, empty_obj, ports, seconds, tag):
+    """one iperf3 run in mode off/empty/on: throughput and what it cost"""
+    probe = None
+    if mode == "empty":
+        attach_empty(empty_obj, True)
+    elif mode == "on":
+        probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, tag)
+        probe.start()
+        join_cgroup(probe.proc.pid)
     try:
-        before = prog_stats()
-        result = fn()
-        after = prog_stats()
+        b = (cgroup_usec(), ksoftirqd_ns(), host_busy_s(), prog_stats())
+        bps, nbytes = iperf(seconds)
+        a = (cgroup_usec(), ksoftirqd_ns(), host_busy_s(), prog_stats())
     finally:
-        run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
-    return result, {n: (after[n][0] - before.get(n, (0, 0))[0],
-                        after[n][1] - before.get(n, (0, 0))[1]) for n in after}
+        if mode == "empty":
+            attach_empty(empty_obj, False)
+        elif probe:
+            Net.stop(probe.proc)
+    gb = nbytes / 1e9
+    return {"gbps": bps / 1e9, "cpu_gb": (a[0] - b[0]) / 1e6 / gb,
+            "ksirq_gb": (a[1] - b[1]) / 1e9 / gb, "host_gb": (a[2] - b[2]) / gb,
+            "all_gb": ((a[0] - b[0]) / 1e6 + (a[1] - b[1]) / 1e9) / gb,
+            "stats": {n: (a[3][n][0] - b[3].get(n, (0, 0))[0],
+                          a[3][n][1] - b[3].get(n, (0, 0))[1]) for n in a[3]}}
 
 
-def bench_iperf(net, exe, plugin_dir, empty_obj, seconds, listed, rounds=3):
-    """rounds of: without, the empty program, tc_capture; each against the mean of the
-    baselines around it, and the median of the rounds (throughput here swings a lot)"""
-    server = net.keep(spawn(["iperf3", "-s", "-p", str(IPERF_PORT)], ns=SRV_NS,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL))
+def spread(xs):
+    """median [min-max] IQR of a list"""
+    q = statistics.quantiles(xs, n=4) if len(xs) > 1 else [xs[0]] * 3
+    return f"{q[1]:.3f} [{min(xs):.3f}-{max(xs):.3f}, IQR {q[0]:.3f}-{q[2]:.3f}]"
+
+
+def loadavg():
+    with open("/proc/loadavg") as f:
+        return " ".join(f.read().split()[:3])
+
+
+def bench_iperf(net, exe, plugin_dir, empty_obj, seconds, listed, rounds):
+    """Short interleaved rounds of off / empty program / tc_capture, the order rotated each
+    round so drift and other load fall on every mode alike; each ratio is taken inside its
+    round (neighbouring runs), then median and spread over the rounds. Beside throughput,
+    CPU seconds per GB of the pinned iperf3 pair + ja4probe (a cost view that contention
+    from other work moves far less than throughput). BPF run-time statistics stay on in all
+    modes, so empty and on both carry their overhead."""
+    os.makedirs(CGROUP, exist_ok=True)
+    server = net.keep(spawn(["taskset", "-c", SERVER_CPU, "iperf3", "-s", "-p", str(IPERF_PORT)],
+                            ns=SRV_NS, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                            preexec_fn=join_cgroup))
     net.wait_listen(IPERF_PORT)
     ports = [IPERF_PORT, 443] if listed else [443]
-    ratios, empty_ratios, runs, totals = [], [], [], {}
-    base = iperf(seconds)
-    for i in range(rounds):
-        attach_empty(empty_obj, True)
-        empty, stats_empty = measured(lambda: iperf(seconds))
-        attach_empty(empty_obj, False)
-        probe = Probe(net, exe, plugin_dir, {"egress": True, "ports": ports}, f"iperf{i}")
-        probe.start()
-        with_plugin, stats = measured(lambda: iperf(seconds))
-        Net.stop(probe.proc)
-        for name, (ns, cnt) in list(stats.items()) + list(stats_empty.items()):
-            t = totals.setdefault(name, [0, 0])
-            t[0] += ns
-            t[1] += cnt
-        base_after = iperf(seconds)
-        mean = (base + base_after) / 2
-        ratios.append(with_plugin / mean)
-        empty_ratios.append(empty / mean)
-        runs.append(f"{base / 1e9:.2f}|{empty / 1e9:.2f}|{with_plugin / 1e9:.2f}")
-        base = base_after
-    Net.stop(server)
-    print(f"iperf3 {seconds}s x {rounds}, MTU 1500, iperf3 port "
-          f"{'listed' if listed else 'not listed'}: without|empty prog|tc_capture Gbit/s "
-          f"{'  '.join(runs)}  (last without {base / 1e9:.2f})")
-    print(f"  throughput ratio tc_capture/without: median {statistics.median(ratios):.3f} "
-          f"(rounds: {' '.join(f'{r:.3f}' for r in ratios)}); empty program/without: median "
-          f"{statistics.median(empty_ratios):.3f}")
-    per = {n: t[0] / t[1] for n, t in totals.items() if t[1]}
+    iperf(1)   # warm-up
+    load0 = loadavg()
+    res = {m: [] for m in MODES}
+    run(["sysctl", "-q", "kernel.bpf_stats_enabled=1"])
+    try:
+        for i in range(rounds):
+            for mode in MODES[i % 3:] + MODES[:i % 3]:
+                res[mode].append(one_run(mode, net, exe, plugin_dir, empty_obj, ports, seconds,
+                                         f"iperf{int(listed)}_{i}"))
+    finally:
+        run(["sysctl", "-q", "kernel.bpf_stats_enabled=0"])
+        Net.stop(server)
+    print(f"iperf3 -t {seconds} -l 128K, client CPU {CLIENT_CPU} / server CPU {SERVER_CPU}, "
+          f"{rounds} rounds off/empty/on rotated, MTU 1500, iperf3 port "
+          f"{'listed' if listed else 'not listed'}; load average {load0} -> {loadavg()}")
+    for key, what in (("gbps", "Gbit/s"), ("cpu_gb", "CPU s/GB (iperf3 pair + ja4probe)"),
+                      ("ksirq_gb", "ksoftirqd s/GB"), ("all_gb", "CPU s/GB, the two above summed"),
+                      ("host_gb", "host busy s/GB (all tasks)")):
+        print(f"  {what:36s} " + "  ".join(
+            f"{m} {statistics.median(r[key] for r in res[m]):.3f}" for m in MODES))
+    for key, what in (("gbps", "throughput"), ("cpu_gb", "CPU per GB (pair + ja4probe)"),
+                      ("all_gb", "CPU per GB (+ ksoftirqd)"), ("host_gb", "host busy per GB")):
+        for m in ("empty", "on"):
+            xs = [r[key] / o[key] for r, o in zip(res[m], res["off"])]
+            print(f"  {what} ratio {m}/off: {spread(xs)}")
+    print("  rounds Gbit/s off|empty|on: " + "  ".join(
+        "|".join(f"{res[m][i]['gbps']:.2f}" for m in MODES) for i in range(rounds)))
+    per = {}
+    for m in ("empty", "on"):
+        for r in res[m]:
+            for name, (ns, cnt) in r["stats"].items():
+                t = per.setdefault(name, [0, 0, []])
+                t[0] += ns
+                t[1] += cnt
+                if cnt:
+                    t[2].append(ns / cnt)
     for name in sorted(per):
-        print(f"  {name}: {totals[name][1]} packets, {per[name]:.1f} ns per packet "
-              f"(BPF run-time stats)")
-    if "tc_empty" in per and "tcap_ingress" in per:
-        print(f"  tcap_ingress over the empty program: {per['tcap_ingress'] - per['tc_empty']:.1f}"
-              f" ns per packet")
+        ns, cnt, rs = per[name]
+        if cnt:
+            print(f"  {name}: {cnt} packets, {ns / cnt:.1f} ns per packet (BPF run-time stats; "
+                  f"per run {min(rs):.1f}-{max(rs):.1f})")
+    for hook in ("ingress", "egress"):
+        e, t = per.get(f"tc_empty {hook}"), per.get(f"tcap_{hook} {hook}")
+        if e and t and e[1] and t[1]:
+            print(f"  tcap_{hook} over the empty program's floor: "
+                  f"{t[0] / t[1] - e[0] / e[1]:.1f} ns per packet")
 
 
 async def burst_client(n, parallel):
@@ -221,19 +315,22 @@ def main():
         print(asyncio.run(burst_client(int(sys.argv[2]), 256)))
         return 0
     exe, plugin_dir = sys.argv[1], sys.argv[2]
-    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 5
+    seconds = int(sys.argv[3]) if len(sys.argv) > 3 else 3
     n = int(sys.argv[4]) if len(sys.argv) > 4 else 5000
+    rounds = int(sys.argv[5]) if len(sys.argv) > 5 else 9
+    empty = os.path.join(os.path.dirname(os.path.abspath(plugin_dir)), "bench", "tc_empty.bpf.o")
     net = Net()
     try:
-        bench_test_run(os.path.join(plugin_dir, "tc_capture", "tc_capture.bpf.o"), net.tmp)
-        empty = os.path.join(os.path.dirname(os.path.abspath(plugin_dir)), "bench",
-                             "tc_empty.bpf.o")
-        bench_iperf(net, exe, plugin_dir, empty, seconds, listed=True)
-        bench_iperf(net, exe, plugin_dir, empty, seconds, listed=False)
+        bench_test_run(os.path.join(plugin_dir, "tc_capture", "tc_capture.bpf.o"), empty,
+                       net.tmp)
+        bench_iperf(net, exe, plugin_dir, empty, seconds, True, rounds)
+        bench_iperf(net, exe, plugin_dir, empty, seconds, False, rounds)
         bench_burst(net, exe, plugin_dir, n, 4096)
         bench_burst(net, exe, plugin_dir, n, 64)
     finally:
         net.close()
+        if os.path.isdir(CGROUP):
+            os.rmdir(CGROUP)
     return 0
 
 
