@@ -110,6 +110,19 @@ struct {
 	__type(value, __u8);
 } traced SEC(".maps");
 
+/*
+ * targets: made of comm: names only: userspace puts the names here, then sets
+ * exec_comm_filter, and the exec of any other name costs no record and no /proc read.
+ */
+struct {
+	__uint(type, BPF_MAP_TYPE_HASH);
+	__uint(max_entries, SSLU_TARGET_COMMS_MAX);
+	__type(key, char[SSLU_COMM_LEN]);
+	__type(value, __u8);
+} target_comms SEC(".maps");
+
+__u32 exec_comm_filter;
+
 struct {
 	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
 	__uint(max_entries, SSLU_CNT_MAX);
@@ -469,11 +482,21 @@ static __always_inline void ctl_output(__u32 type, __u32 pid, __u32 ppid, __u64 
 /*
  * Every exec on the host: no wakeup (6-9 us each), the drain timer (poll_interval_ms) is
  * soon enough for a new server, which loads libssl and its config before its first accept.
+ * A traced process that execs is reported whatever its new name: its hooks must go.
  */
 SEC("tp_btf/sched_process_exec")
 int BPF_PROG(sslu_exec, struct task_struct *p, pid_t old_pid, struct linux_binprm *bprm)
 {
-	ctl_output(SSLU_REC_EXEC, p->tgid, 0, BPF_RB_NO_WAKEUP);
+	char comm[SSLU_COMM_LEN] = {};
+	__u32 pid = p->tgid;
+
+	if (exec_comm_filter) {
+		bpf_get_current_comm(comm, sizeof(comm));
+		if (!bpf_map_lookup_elem(&target_comms, comm) &&
+		    !bpf_map_lookup_elem(&traced, &pid))
+			return 0;
+	}
+	ctl_output(SSLU_REC_EXEC, pid, 0, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 

@@ -11,6 +11,8 @@
 
 #define SSLU_DATA_MAX 8192
 #define SSLU_COMM_LEN 16
+/* comm: targets the BPF exec filter holds; with more, userspace looks at every exec */
+#define SSLU_TARGET_COMMS_MAX 64
 
 enum sslu_rec_type {
 	SSLU_REC_DATA = 1,	/* plaintext an SSL read returned or an SSL write sent */

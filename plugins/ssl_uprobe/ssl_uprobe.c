@@ -470,6 +470,36 @@ static void sslu_skip_conn_track(struct ssl_uprobe_bpf *skel)
 	bpf_map__set_max_entries(skel->maps.ct_procs, 1);
 }
 
+/*
+ * targets: of comm: names only: the BPF exec program drops the execs of other names itself;
+ * other kinds (exe, pid, cgroup) need a look at /proc for every exec.
+ */
+static void sslu_filter_execs(struct sslu *s)
+{
+	char comm[SSLU_COMM_LEN];
+	__u8 one = 1;
+
+	if (!s->n_targets || s->n_targets > SSLU_TARGET_COMMS_MAX)
+		return;
+	for (size_t i = 0; i < s->n_targets; i++)
+		if (s->targets[i].kind != SSLU_T_COMM)
+			return;
+	for (size_t i = 0; i < s->n_targets; i++) {
+		/* a longer name never matches /proc/PID/comm either */
+		if (strlen(s->targets[i].value) >= sizeof(comm))
+			continue;
+		memset(comm, 0, sizeof(comm));
+		strcpy(comm, s->targets[i].value);
+		if (bpf_map__update_elem(s->skel->maps.target_comms, comm, sizeof(comm), &one,
+					 sizeof(one), BPF_ANY)) {
+			sslu_log(s, JP_LOG_WARN, "cannot add target comm:%s to the BPF exec filter: "
+				 "every exec is looked at", comm);
+			return;
+		}
+	}
+	s->skel->bss->exec_comm_filter = 1;
+}
+
 static int sslu_init(const struct jp_host *host, const struct jp_config *config, void **state)
 {
 	struct sslu *s = calloc(1, sizeof(*s));
@@ -520,6 +550,7 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 			 strerror(-err));
 		goto fail;
 	}
+	sslu_filter_execs(s);
 	s->attach.progs = (struct sslu_progs){
 		.read_enter_ex = s->skel->progs.sslu_read_enter_ex,
 		.read_enter = s->skel->progs.sslu_read_enter,

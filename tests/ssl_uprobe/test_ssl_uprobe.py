@@ -13,6 +13,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   apache_prefork  apache2 with mod_ssl (prefork MPM), default targets, keep-alive requests
   apache_event    the same with the event MPM
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
+  comm_later      the same with targets: [comm:NAME] (execs filtered by name in BPF); an
+                  openssl s_server started after ja4probe, outside the targets, is not captured
   exe_replaced    targets: [exe:COPY] of python3, the copy replaced by a new file (an upgrade)
                   after ja4probe started: a server started from the new file is captured
   fd_reused       a python ssl server moves its second connection onto the first one's fd with
@@ -386,6 +388,26 @@ def case_python_later():
     check_no_loss(events)
 
 
+def case_comm_later():
+    # a name of its own: this script, a traced python3, would fork the server
+    exe = os.path.join(TMP, "sslu-pysrv")
+    shutil.copy2("/usr/bin/python3", exe)
+    p = probe("    targets: [comm:sslu-pysrv]\n")
+    port = httpd_env.free_port()
+    srv = start([exe, "-c", PY_SERVER, str(port), CERT, KEY])
+    other = httpd_env.free_port()
+    s_server(other)
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    sent = tls_client(port, [("/comm", head("/comm", "127.0.0.1"))])
+    tls_client(other, [("/index.html", head("/index.html", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    foreign = [e for e in requests_of(events) if e.get("dest_port") == other]
+    check(not foreign, "a process outside the targets was captured: %s" % foreign)
+    check_no_loss(events)
+
+
 def case_exe_replaced():
     exe = os.path.join(TMP, "python3")
     shutil.copy2("/usr/bin/python3", exe)
@@ -455,6 +477,7 @@ CASES = {
     "apache_prefork": lambda: case_apache("prefork"),
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
+    "comm_later": case_comm_later,
     "exe_replaced": case_exe_replaced,
     "truncated": case_truncated,
     "fd_reused": case_fd_reused,
