@@ -63,6 +63,7 @@ struct sslu {
 	struct sslu_exe *exes;		/* SSLU_EXE_CACHE entries */
 
 	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple;
+	uint64_t *c_forks_unfollowed;	/* the traced map was full */
 	uint64_t *c_processes, *c_libraries, *c_attach_err;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
 };
@@ -451,6 +452,7 @@ static void sslu_counters(struct sslu *s)
 	s->c_copy_truncated = s->host->counter(ctx, "copy_truncated");
 	s->c_client_responses = s->host->counter(ctx, "client_responses");
 	s->c_no_tuple = s->host->counter(ctx, "no_tuple");
+	s->c_forks_unfollowed = s->host->counter(ctx, "forks_unfollowed");
 	s->c_processes = s->host->counter(ctx, "processes");
 	s->c_libraries = s->host->counter(ctx, "libraries");
 	s->c_attach_err = s->host->counter(ctx, "attach_errors");
@@ -643,6 +645,7 @@ static void sslu_collect_stats(void *state)
 		     v[SSLU_CNT_READ_FAULT] + s->user_lost;
 	*s->c_copy_truncated = v[SSLU_CNT_TRUNCATED];
 	*s->c_client_responses = v[SSLU_CNT_RESPONSES];
+	*s->c_forks_unfollowed = v[SSLU_CNT_TRACED_FULL];
 }
 
 static void sslu_stop(void *state)
