@@ -28,7 +28,7 @@ sanitize)
 	;;
 esac
 
-if ! meson setup "$dir/build" "$src" -Dwerror_ci=true "$@" >"$dir/setup.log" 2>&1; then
+if ! meson setup "$dir/build" "$src" -Dwerror=true "$@" >"$dir/setup.log" 2>&1; then
 	cat "$dir/setup.log"
 	exit 1
 fi
