@@ -35,6 +35,7 @@
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
 #include "conn_track.h"
+#include "percpu_counters.bpf.h"
 
 #ifndef AF_INET
 #define AF_INET 2
@@ -95,20 +96,7 @@ struct {
 	__type(value, struct ct_conn_slot);
 } ct_conn_slots SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, CT_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} ct_stats SEC(".maps");
-
-static __always_inline void ct_count(__u32 stat)
-{
-	__u64 *v = bpf_map_lookup_elem(&ct_stats, &stat);
-
-	if (v)
-		*v += 1;
-}
+PERCPU_COUNTERS(ct_stats, CT_STAT_MAX, ct_count)
 
 static __always_inline __u64 *ct_proc_word(__u32 tgid)
 {

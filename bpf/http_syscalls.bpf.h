@@ -33,20 +33,7 @@ struct {
 	__type(value, struct hs_config);
 } hs_config SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, HS_STAT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} hs_stats SEC(".maps");
-
-static __always_inline void hs_count(__u32 stat)
-{
-	__u64 *v = bpf_map_lookup_elem(&hs_stats, &stat);
-
-	if (v)
-		*v += 1;
-}
+PERCPU_COUNTERS(hs_stats, HS_STAT_MAX, hs_count)
 
 /*
  * Wake the consumer only when the ring is past a quarter full, so a burst cannot overflow it

@@ -123,12 +123,7 @@ struct {
 
 __u32 exec_comm_filter;
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, SSLU_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} counters SEC(".maps");
+PERCPU_COUNTERS(counters, SSLU_CNT_MAX, count)
 
 /* data is twice the largest copy so that the verifier can bound a copy by a mask */
 #define SSLU_COPY_MASK (2 * SSLU_DATA_MAX - 1)
@@ -152,13 +147,6 @@ struct {
 	__uint(max_entries, SSLU_RB_SIZE);
 } rb SEC(".maps");
 
-static __always_inline void count(__u32 idx)
-{
-	__u64 *c = bpf_map_lookup_elem(&counters, &idx);
-
-	if (c)
-		*c += 1;
-}
 
 /* this thread's storage, created (and its process remembered) when create is set */
 static __always_inline struct sslu_call *thread_call(bool create)

@@ -12,6 +12,7 @@
 #include "vmlinux.h"
 #include <bpf/bpf_endian.h>
 #include <bpf/bpf_helpers.h>
+#include "percpu_counters.bpf.h"
 #include "tc_capture.h"
 
 #define TC_ACT_OK 0
@@ -50,12 +51,7 @@ struct {
 	__uint(max_entries, 4 << 20);	/* resized by userspace (ring_buffer_size) */
 } tcap_events SEC(".maps");
 
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, TCAP_CNT_MAX);
-	__type(key, __u32);
-	__type(value, __u64);
-} tcap_counters SEC(".maps");
+PERCPU_COUNTERS(tcap_counters, TCAP_CNT_MAX, tcap_count)
 
 /* listed service ports: index = port, value != 0 when listed */
 struct {
@@ -105,14 +101,6 @@ struct tcap_pkt {
 	__u32 seq;
 };
 
-static __always_inline void tcap_count(enum tcap_counter c)
-{
-	__u32 key = c;
-	__u64 *v = bpf_map_lookup_elem(&tcap_counters, &key);
-
-	if (v)
-		*v += 1;
-}
 
 static __always_inline void tcap_map_v4(__u8 *dst, __be32 addr)
 {
