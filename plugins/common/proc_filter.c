@@ -1,9 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Which processes a plugin watches: the match lists into BPF maps, one /proc scan at start. */
-#include <dirent.h>
 #include <errno.h>
 #include <fcntl.h>
-#include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -15,6 +13,7 @@
 #include <bpf/libbpf.h>
 #include "../../bpf/conn_track.h"
 #include "proc_filter.h"
+#include "proc_walk.h"
 
 static int ct_map_fd(const struct jp_host *host, struct bpf_object *obj, const char *name)
 {
@@ -115,36 +114,20 @@ static int ct_read_small(const char *path, char *buf, size_t size)
 	return (int)n;
 }
 
-static bool ct_pid_matches(const struct ct_match *match, const char *pid)
+static bool ct_proc_matches(const struct ct_match *match, const struct proc_info *p)
 {
-	char path[64], buf[PATH_MAX];
-	struct stat st, want;
-	ssize_t n;
+	struct stat want;
 
-	snprintf(path, sizeof(path), "/proc/%s/comm", pid);
-	if (ct_read_small(path, buf, sizeof(buf)) > 0) {
-		buf[strcspn(buf, "\n")] = '\0';
-		for (size_t i = 0; i < match->n_comms; i++)
-			if (!strcmp(buf, match->comms[i]))
-				return true;
-	}
-	if (!match->n_exes)
-		return false;
-	snprintf(path, sizeof(path), "/proc/%s/exe", pid);
-	n = readlink(path, buf, sizeof(buf) - 1);
-	if (n <= 0)
-		return false;	/* a kernel thread, or gone */
-	buf[n] = '\0';
-	/* a binary replaced since it started (an upgrade in progress) reads "PATH (deleted)" */
-	if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
-		buf[n - 10] = '\0';
-	bool have_st = stat(path, &st) == 0;
-
-	for (size_t i = 0; i < match->n_exes; i++) {
-		if (!strcmp(buf, match->exes[i]))
+	for (size_t i = 0; i < match->n_comms; i++)
+		if (!strcmp(p->comm, match->comms[i]))
 			return true;
-		if (have_st && !stat(match->exes[i], &want) && want.st_ino == st.st_ino &&
-		    want.st_dev == st.st_dev)
+	for (size_t i = 0; i < match->n_exes; i++) {
+		/* the file at the path now: the scan follows ct_filter_configure, which put that
+		 * inode in ct_exes for the BPF side */
+		bool known = !stat(match->exes[i], &want);
+
+		if (proc_exe_matches(p, match->exes[i], known ? want.st_dev : 0,
+				     known ? want.st_ino : 0))
 			return true;
 	}
 	return false;
@@ -200,43 +183,47 @@ static void ct_procs_unmap(uint64_t *bits, size_t words)
 	munmap(bits, (words * sizeof(uint64_t) + 4095) & ~(size_t)4095);
 }
 
+struct ct_scan {
+	const struct jp_host *host;
+	const struct ct_match *match;
+	uint64_t *bits;
+	size_t words;
+	size_t watched;
+};
+
+static void ct_scan_one(const struct proc_info *p, void *arg)
+{
+	struct ct_scan *c = arg;
+	unsigned long pid = (unsigned long)p->pid;
+
+	if (!ct_proc_matches(c->match, p))
+		return;
+	if (pid / 64 >= c->words) {
+		c->host->log(c->host->ctx, JP_LOG_WARN, "process %lu is beyond kernel.pid_max as "
+			     "it was at start: not watched", pid);
+		return;
+	}
+	/* the same atomic op as the BPF programs that may change this word meanwhile */
+	__atomic_fetch_or(&c->bits[pid / 64], 1ull << (pid % 64), __ATOMIC_RELAXED);
+	c->watched++;
+}
+
 int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 			const struct ct_match *match, size_t *watched)
 {
-	size_t words;
-	uint64_t *bits = ct_procs_map(host, obj, &words);
-	struct dirent *de;
-	DIR *dir;
+	struct ct_scan c = { .host = host, .match = match };
+	int err;
 
 	*watched = 0;
-	if (!bits)
+	c.bits = ct_procs_map(host, obj, &c.words);
+	if (!c.bits)
 		return -ENOENT;
-	dir = opendir("/proc");
-	if (!dir) {
-		int err = -errno;
-
+	err = proc_for_each(PROC_WANT_COMM | (match->n_exes ? PROC_WANT_EXE : 0), ct_scan_one, &c);
+	if (err)
 		host->log(host->ctx, JP_LOG_ERROR, "cannot open /proc: %s", strerror(-err));
-		ct_procs_unmap(bits, words);
-		return err;
-	}
-	while ((de = readdir(dir))) {
-		char *end;
-		unsigned long pid = strtoul(de->d_name, &end, 10);
-
-		if (*end || pid == 0 || !ct_pid_matches(match, de->d_name))
-			continue;
-		if (pid / 64 >= words) {
-			host->log(host->ctx, JP_LOG_WARN, "process %lu is beyond kernel.pid_max as "
-				  "it was at start: not watched", pid);
-			continue;
-		}
-		/* the same atomic op as the BPF programs that may change this word meanwhile */
-		__atomic_fetch_or(&bits[pid / 64], 1ull << (pid % 64), __ATOMIC_RELAXED);
-		(*watched)++;
-	}
-	closedir(dir);
-	ct_procs_unmap(bits, words);
-	return 0;
+	ct_procs_unmap(c.bits, c.words);
+	*watched = c.watched;
+	return err;
 }
 
 int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched)
