@@ -1,23 +1,37 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * A host for tests: the services a decoder uses, with every emitted event kept as one line of
- * JSON (the event time and type, then the fields in the order added; each byte outside
- * printable ASCII as \u00NN), so that decoders fed the same traffic by different paths can be
- * compared event by event.
+ * The one host the tests (and the decoder benchmark) give plugins and libraries: the services
+ * of struct jp_host, with every emitted event kept as one line of JSON (the event time and type,
+ * then the fields in the order added; each byte outside printable ASCII as \u00NN), so that
+ * tests can read the fields back and decoders fed the same traffic by different paths can be
+ * compared event by event. A host made with keep false builds each event the same way, counts
+ * it and drops it.
  */
-#ifndef TCAP_FAKEHOST_H
-#define TCAP_FAKEHOST_H
+#ifndef JA4PROBE_TEST_HOST_H
+#define JA4PROBE_TEST_HOST_H
 
+#include <stdbool.h>
 #include <stddef.h>
+#include <stdio.h>
 
 #include <ja4probe/plugin.h>
 
-struct fh_host;
+struct th_host;
 
-struct fh_host *fh_new(const char *name);
-const struct jp_host *fh_services(struct fh_host *h);
-size_t fh_count(const struct fh_host *h);
-const char *fh_line(const struct fh_host *h, size_t i);
-void fh_free(struct fh_host *h);
+struct th_host *th_new(const char *name, bool keep);
+const struct jp_host *th_services(struct th_host *h);
+size_t th_count(const struct th_host *h);
+const char *th_line(const struct th_host *h, size_t i);
+/*
+ * Field path ("tls.ja4") of kept event i as text: strings as they are, numbers in decimal,
+ * true/false, lists joined with ","; NULL when the event or the field does not exist. Kept
+ * until th_free().
+ */
+const char *th_field(struct th_host *h, size_t i, const char *path);
+/* a counter's value, 0 when the plugin never asked for it */
+uint64_t th_counter_value(const struct th_host *h, const char *name);
+/* "events N" then "name value" for every other non-zero counter, on one line */
+void th_print_counters(const struct th_host *h, FILE *out);
+void th_free(struct th_host *h);
 
-#endif /* TCAP_FAKEHOST_H */
+#endif /* JA4PROBE_TEST_HOST_H */

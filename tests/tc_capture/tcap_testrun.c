@@ -31,7 +31,7 @@
 
 #include "tc_capture.h"
 #include "tcap_bpf.h"
-#include "tcap_fakehost.h"
+#include "test_host.h"
 #include "tcap_record.h"
 
 #define ETH_HLEN 14
@@ -212,13 +212,13 @@ static void tr_side_close(struct bpf_side *side)
 }
 
 /* Events of both paths equal, in order? Prints what differs. */
-static bool tr_compare(const char *name, const struct fh_host *ref, const struct fh_host *bpf)
+static bool tr_compare(const char *name, const struct th_host *ref, const struct th_host *bpf)
 {
-	size_t i, n = fh_count(ref) > fh_count(bpf) ? fh_count(ref) : fh_count(bpf);
-	bool same = fh_count(ref) == fh_count(bpf);
+	size_t i, n = th_count(ref) > th_count(bpf) ? th_count(ref) : th_count(bpf);
+	bool same = th_count(ref) == th_count(bpf);
 
 	for (i = 0; i < n; i++) {
-		const char *a = fh_line(ref, i), *b = fh_line(bpf, i);
+		const char *a = th_line(ref, i), *b = th_line(bpf, i);
 
 		if (a && b && !strcmp(a, b))
 			continue;
@@ -232,10 +232,10 @@ static bool tr_compare(const char *name, const struct fh_host *ref, const struct
 static int tr_capture(const char *path, const struct fp_decoder_config *dcfg, bool *same)
 {
 	static uint8_t buf[MAX_FRAME];
-	struct fh_host *ref_host = fh_new("capture"), *bpf_host = fh_new("via-bpf");
-	struct fp_decoder *ref = fp_decoder_new(fh_services(ref_host), dcfg);
+	struct th_host *ref_host = th_new("capture", true), *bpf_host = th_new("via-bpf", true);
+	struct fp_decoder *ref = fp_decoder_new(th_services(ref_host), dcfg);
 	struct bpf_side side = { 0 };
-	struct run r = { .dec = fp_decoder_new(fh_services(bpf_host), dcfg) };
+	struct run r = { .dec = fp_decoder_new(th_services(bpf_host), dcfg) };
 	char err[PCAP_ERRBUF_SIZE];
 	unsigned long frames = 0, skipped = 0;
 	struct pcap_pkthdr *hdr;
@@ -251,7 +251,7 @@ static int tr_capture(const char *path, const struct fp_decoder_config *dcfg, bo
 		goto out;
 	}
 	dlt = pcap_datalink(pc);
-	if (tr_side_open(fh_services(bpf_host), &side, &r))
+	if (tr_side_open(th_services(bpf_host), &side, &r))
 		goto out;
 	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
 		uint32_t len = hdr->caplen;
@@ -279,7 +279,7 @@ static int tr_capture(const char *path, const struct fp_decoder_config *dcfg, bo
 	*same = !r.bad && tr_compare(path, ref_host, bpf_host);
 	printf("%s: %s: %lu frames (%lu not runnable), %lu copied by BPF, %zu events from the "
 	       "capture, %zu via BPF\n", *same ? "ok" : "FAIL", path, frames, skipped, r.records,
-	       fh_count(ref_host), fh_count(bpf_host));
+	       th_count(ref_host), th_count(bpf_host));
 	ret = 0;
 out:
 	tr_side_close(&side);
@@ -288,8 +288,8 @@ out:
 		pcap_close(pc);
 	fp_decoder_free(ref);
 	fp_decoder_free(r.dec);
-	fh_free(ref_host);
-	fh_free(bpf_host);
+	th_free(ref_host);
+	th_free(bpf_host);
 	return ret;
 }
 
@@ -299,8 +299,8 @@ out:
  */
 static int tr_events(const char *path, const struct fp_decoder_config *dcfg)
 {
-	struct fh_host *h = fh_new("capture");
-	struct fp_decoder *dec = fp_decoder_new(fh_services(h), dcfg);
+	struct th_host *h = th_new("capture", true);
+	struct fp_decoder *dec = fp_decoder_new(th_services(h), dcfg);
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *hdr;
 	const u_char *data;
@@ -313,7 +313,7 @@ static int tr_events(const char *path, const struct fp_decoder_config *dcfg)
 	if (!pc) {
 		fprintf(stderr, "tcap_testrun: %s: %s\n", path, dec ? err : "no decoder");
 		fp_decoder_free(dec);
-		fh_free(h);
+		th_free(h);
 		return 1;
 	}
 	while ((rc = pcap_next_ex(pc, &hdr, &data)) == 1) {
@@ -322,11 +322,11 @@ static int tr_events(const char *path, const struct fp_decoder_config *dcfg)
 		fp_decoder_packet(dec, &ts, pcap_datalink(pc), data, hdr->caplen);
 	}
 	fp_decoder_flush(dec);
-	for (i = 0; i < fh_count(h); i++)
-		puts(fh_line(h, i));
+	for (i = 0; i < th_count(h); i++)
+		puts(th_line(h, i));
 	pcap_close(pc);
 	fp_decoder_free(dec);
-	fh_free(h);
+	th_free(h);
 	return rc == PCAP_ERROR ? 1 : 0;
 }
 
