@@ -12,7 +12,6 @@
  * their forks) trap, so e.g. a load generator linked with the same libssl pays nothing.
  */
 #include <errno.h>
-#include <dirent.h>
 #include <limits.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -276,7 +275,7 @@ static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 		/* an exec replaces the image: old hooks point into a dead mm */
 		if (sslu_attach_has_pid(&s->attach, (int)r->pid))
 			sslu_untrace_pid(s, (int)r->pid);
-		if (sslu_targets_match(s->targets, s->n_targets, (int)r->pid))
+		if (sslu_targets_match_pid(s->targets, s->n_targets, (int)r->pid))
 			sslu_trace_pid(s, (int)r->pid, false);
 		break;
 	case SSLU_REC_FORK:
@@ -379,40 +378,28 @@ static int sslu_config_libs(struct sslu *s, const struct jp_config *cfg)
 	return 0;
 }
 
-static bool sslu_is_pid_dir(const char *name)
+static void sslu_scan_one(const struct proc_info *p, void *arg)
 {
-	for (const char *p = name; *p; p++)
-		if (*p < '0' || *p > '9')
-			return false;
-	return *name != '\0';
+	struct sslu_scan_ctx *c = arg;
+	struct sslu *s = c->s;
+
+	if (p->pid == getpid())
+		return;
+	c->pid = p->pid;
+	if (!s->n_targets)
+		sslu_proc_libssl(p->pid, sslu_add_lib_cb, c);
+	else if (sslu_targets_match(s->targets, s->n_targets, p))
+		sslu_trace_pid(s, p->pid, true);
 }
 
 /* every running process: system-wide, collect its libssl; per process, trace the targets */
 static void sslu_scan_proc(struct sslu *s)
 {
 	struct sslu_scan_ctx c = { .s = s, .common = false, .quiet = true };
-	DIR *d = opendir("/proc");
-	struct dirent *de;
+	int err = proc_for_each(sslu_targets_want(s->targets, s->n_targets), sslu_scan_one, &c);
 
-	if (!d) {
-		sslu_log(s, JP_LOG_WARN, "cannot list /proc: %s", strerror(errno));
-		return;
-	}
-	while ((de = readdir(d))) {
-		int pid;
-
-		if (!sslu_is_pid_dir(de->d_name))
-			continue;
-		pid = atoi(de->d_name);
-		if (pid == getpid())
-			continue;
-		c.pid = pid;
-		if (!s->n_targets)
-			sslu_proc_libssl(pid, sslu_add_lib_cb, &c);
-		else if (sslu_targets_match(s->targets, s->n_targets, pid))
-			sslu_trace_pid(s, pid, true);
-	}
-	closedir(d);
+	if (err)
+		sslu_log(s, JP_LOG_WARN, "cannot list /proc: %s", strerror(-err));
 }
 
 /* ---- lifecycle ------------------------------------------------------------------------- */

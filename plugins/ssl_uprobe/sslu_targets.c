@@ -6,7 +6,6 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
-#include <unistd.h>
 
 #include "sslu_targets.h"
 
@@ -65,38 +64,26 @@ static int sslu_read_line(const char *path, char *buf, size_t size)
 	return 0;
 }
 
-static bool sslu_target_match(const struct sslu_target *t, int pid)
+static bool sslu_target_match(const struct sslu_target *t, const struct proc_info *p)
 {
 	char path[64], buf[PATH_MAX];
-	struct stat st;
-	ssize_t n;
 
 	switch (t->kind) {
 	case SSLU_T_PID:
-		return t->pid == pid;
+		return t->pid == p->pid;
 	case SSLU_T_COMM:
-		snprintf(path, sizeof(path), "/proc/%d/comm", pid);
-		return !sslu_read_line(path, buf, sizeof(buf)) && !strcmp(buf, t->value);
+		return !strcmp(p->comm, t->value);
 	case SSLU_T_EXE:
-		/* the file named at start (through any symlink), or whatever is at that path now:
-		 * an upgrade puts a new file (a new inode) there */
-		snprintf(path, sizeof(path), "/proc/%d/exe", pid);
-		if (t->ino && !stat(path, &st) && st.st_dev == t->dev && st.st_ino == t->ino)
-			return true;
-		n = readlink(path, buf, sizeof(buf) - 1);
-		if (n <= 0)
-			return false;
-		buf[n] = '\0';
-		/* a binary replaced since the process started it */
-		if (n > 10 && !strcmp(buf + n - 10, " (deleted)"))
-			buf[n - 10] = '\0';
-		return !strcmp(buf, t->value);
+		/* the file named at start (through any symlink), unlike ct_filter which takes the
+		 * file at the path now: targets are parsed once and matched at every exec for the
+		 * plugin's lifetime, and the path still catches the new file of an upgrade */
+		return proc_exe_matches(p, t->value, t->dev, t->ino);
 	case SSLU_T_CGROUP: {
 		size_t l = strlen(t->value);
 		const char *cg;
 
 		/* cgroup v2: the single line "0::/path" */
-		snprintf(path, sizeof(path), "/proc/%d/cgroup", pid);
+		snprintf(path, sizeof(path), "/proc/%d/cgroup", p->pid);
 		if (sslu_read_line(path, buf, sizeof(buf)) || strncmp(buf, "0::", 3))
 			return false;
 		cg = buf + 3;
@@ -107,10 +94,30 @@ static bool sslu_target_match(const struct sslu_target *t, int pid)
 	return false;
 }
 
-bool sslu_targets_match(const struct sslu_target *t, size_t n, int pid)
+unsigned int sslu_targets_want(const struct sslu_target *t, size_t n)
+{
+	unsigned int want = 0;
+
+	for (size_t i = 0; i < n; i++)
+		want |= t[i].kind == SSLU_T_COMM ? PROC_WANT_COMM :
+			t[i].kind == SSLU_T_EXE ? PROC_WANT_EXE : 0;
+	return want;
+}
+
+bool sslu_targets_match(const struct sslu_target *t, size_t n, const struct proc_info *p)
 {
 	for (size_t i = 0; i < n; i++)
-		if (sslu_target_match(&t[i], pid))
+		if (sslu_target_match(&t[i], p))
 			return true;
 	return false;
+}
+
+bool sslu_targets_match_pid(const struct sslu_target *t, size_t n, int pid)
+{
+	struct proc_info p;
+
+	if (!n)
+		return false;
+	proc_info_read(pid, sslu_targets_want(t, n), &p);
+	return sslu_targets_match(t, n, &p);
 }

@@ -14,6 +14,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <sys/types.h>
+#include "proc_walk.h"
 
 enum sslu_target_kind { SSLU_T_COMM, SSLU_T_EXE, SSLU_T_PID, SSLU_T_CGROUP };
 
@@ -29,7 +30,13 @@ struct sslu_target {
  * kept (it may be installed later) and matched by path. */
 int sslu_target_parse(const char *text, struct sslu_target *t);
 
-/* Does process pid match any of the targets? */
-bool sslu_targets_match(const struct sslu_target *t, size_t n, int pid);
+/* What proc_info_read must read for sslu_targets_match (enum proc_want). */
+unsigned int sslu_targets_want(const struct sslu_target *t, size_t n);
+
+/* Does the process p, read with sslu_targets_want, match any of the targets? */
+bool sslu_targets_match(const struct sslu_target *t, size_t n, const struct proc_info *p);
+
+/* The same for pid, read now. */
+bool sslu_targets_match_pid(const struct sslu_target *t, size_t n, int pid);
 
 #endif /* SSLU_TARGETS_H */
