@@ -1,39 +1,22 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * http_stream (lib/decode) against a recording host: heads split at every byte, pipelined
- * heads, bodies by Content-Length and chunked, heads over the limit, capture gaps, non-HTTP
- * bytes, closes, eviction, responses paired in order. Expected JA4H values come from the
- * fingerprint library run on the whole head; expected counts from the inputs built here.
+ * http_stream (lib/decode) against the tests' host (tests/common): heads split at every
+ * byte, pipelined heads, bodies by Content-Length and chunked, heads over the limit, capture
+ * gaps, non-HTTP bytes, closes, eviction, responses paired in order. Expected JA4H values
+ * come from the fingerprint library run on the whole head; expected counts from the inputs
+ * built here.
  * Closes with "N passed, M failed".
  */
 #include <arpa/inet.h>
-#include <errno.h>
 #include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <ja4probe/http_stream.h>
 
-#define MAX_EVENTS 64
+#include "test_host.h"
 
-struct jp_event {
-	char type[32];
-	char path[256], method[32], ja4h[64];
-	int64_t status, src_port;
-};
-
-struct jp_obj {
-	struct jp_event *ev;
-};
-
-static struct jp_event events[MAX_EVENTS];
-static struct jp_obj roots[MAX_EVENTS];
-static size_t n_events;
-static struct {
-	char name[48];
-	uint64_t value;
-} counters[32];
+static struct th_host *th;
 static int passed, failed;
 
 static void expect(int cond, const char *fmt, ...)
@@ -52,138 +35,18 @@ static void expect(int cond, const char *fmt, ...)
 	printf("\n");
 }
 
-static void fake_log(struct jp_plugin_ctx *c, enum jp_log_level l, const char *fmt, ...)
+/* field path ("http.path") of event i, "" when absent */
+static const char *ev(size_t i, const char *path)
 {
-	(void)c;
-	(void)l;
-	(void)fmt;
-}
+	const char *v = th_field(th, i, path);
 
-static uint64_t *fake_counter(struct jp_plugin_ctx *c, const char *name)
-{
-	(void)c;
-	for (size_t i = 0; i < sizeof(counters) / sizeof(counters[0]); i++) {
-		if (!counters[i].name[0])
-			snprintf(counters[i].name, sizeof(counters[i].name), "%s", name);
-		if (!strcmp(counters[i].name, name))
-			return &counters[i].value;
-	}
-	return NULL;
+	return v ? v : "";
 }
 
 static uint64_t counter(const char *name)
 {
-	uint64_t *v = fake_counter(NULL, name);
-
-	return v ? *v : 0;
+	return th_counter_value(th, name);
 }
-
-static struct jp_event *fake_new(struct jp_plugin_ctx *c, const char *type,
-				 const struct timespec *t)
-{
-	(void)c;
-	(void)t;
-	if (n_events == MAX_EVENTS)
-		return NULL;
-	memset(&events[n_events], 0, sizeof(events[0]));
-	snprintf(events[n_events].type, sizeof(events[0].type), "%s", type);
-	roots[n_events].ev = &events[n_events];
-	return &events[n_events];
-}
-
-static struct jp_obj *fake_root(struct jp_event *ev)
-{
-	return &roots[ev - events];
-}
-
-static struct jp_obj *fake_object(struct jp_obj *parent, const char *key)
-{
-	(void)key;
-	return parent;	/* one flat namespace is enough for the fields checked here */
-}
-
-static int fake_string(struct jp_obj *o, const char *key, const char *v)
-{
-	if (!strcmp(key, "path"))
-		snprintf(o->ev->path, sizeof(o->ev->path), "%s", v);
-	else if (!strcmp(key, "method"))
-		snprintf(o->ev->method, sizeof(o->ev->method), "%s", v);
-	else if (!strcmp(key, "ja4h"))
-		snprintf(o->ev->ja4h, sizeof(o->ev->ja4h), "%s", v);
-	return 0;
-}
-
-static int fake_string_len(struct jp_obj *o, const char *key, const char *v, size_t len)
-{
-	char buf[256];
-
-	snprintf(buf, sizeof(buf), "%.*s", (int)len, v);
-	return fake_string(o, key, buf);
-}
-
-static int fake_int(struct jp_obj *o, const char *key, int64_t v)
-{
-	if (!strcmp(key, "status"))
-		o->ev->status = v;
-	else if (!strcmp(key, "src_port"))
-		o->ev->src_port = v;
-	return 0;
-}
-
-static int fake_bool(struct jp_obj *o, const char *key, bool v)
-{
-	(void)o;
-	(void)key;
-	(void)v;
-	return 0;
-}
-
-static int fake_ip(struct jp_obj *o, const char *key, int family, const void *addr)
-{
-	(void)o;
-	(void)key;
-	(void)family;
-	(void)addr;
-	return 0;
-}
-
-static int fake_list(struct jp_obj *o, const char *key, const char *const *v, size_t n)
-{
-	(void)o;
-	(void)key;
-	(void)v;
-	(void)n;
-	return 0;
-}
-
-static int fake_emit(struct jp_event *ev)
-{
-	(void)ev;
-	n_events++;
-	return 0;
-}
-
-static void fake_discard(struct jp_event *ev)
-{
-	(void)ev;
-}
-
-static const struct jp_host host = {
-	.struct_size = sizeof(struct jp_host),
-	.log = fake_log,
-	.event_new = fake_new,
-	.event_root = fake_root,
-	.obj_object = fake_object,
-	.obj_string = fake_string,
-	.obj_string_len = fake_string_len,
-	.obj_int = fake_int,
-	.obj_bool = fake_bool,
-	.obj_ip = fake_ip,
-	.obj_string_list = fake_list,
-	.event_emit = fake_emit,
-	.event_discard = fake_discard,
-	.counter = fake_counter,
-};
 
 static const uint8_t addr4[4] = { 127, 0, 0, 1 };
 
@@ -200,9 +63,9 @@ static struct http_streams *fresh(uint32_t max_head, uint32_t max_streams, bool 
 	struct http_stream_config cfg = { .max_head = max_head, .max_streams = max_streams,
 					  .responses = responses };
 
-	n_events = 0;
-	memset(counters, 0, sizeof(counters));
-	return http_streams_new(&host, &cfg);
+	th_free(th);
+	th = th_new("http_stream", true);
+	return http_streams_new(th_services(th), &cfg);
 }
 
 static void feed(struct http_streams *s, uint64_t id, const char *data, size_t len, size_t total)
@@ -251,8 +114,8 @@ static void test_split_everywhere(void)
 
 		feed(s, 1, HEAD, cut, cut);
 		feed(s, 1, HEAD + cut, len - cut, len - cut);
-		if (n_events != 1 || strcmp(events[0].path, "/split/path?x=1") ||
-		    strcmp(events[0].ja4h, want))
+		if (th_count(th) != 1 || strcmp(ev(0, "http.path"), "/split/path?x=1") ||
+		    strcmp(ev(0, "http.ja4h"), want))
 			bad++;
 		http_streams_free(s);
 	}
@@ -262,8 +125,8 @@ static void test_split_everywhere(void)
 
 	for (size_t i = 0; i < len; i++)
 		feed(s, 1, HEAD + i, 1, 1);
-	expect(n_events == 1 && !strcmp(events[0].ja4h, want), "a head read byte by byte: %zu",
-	       n_events);
+	expect(th_count(th) == 1 && !strcmp(ev(0, "http.ja4h"), want),
+	       "a head read byte by byte: %zu", th_count(th));
 	http_streams_free(s);
 }
 
@@ -273,25 +136,27 @@ static void test_pipelined_and_bodies(void)
 
 	feed_str(s, "GET /a HTTP/1.1\r\nHost: x\r\n\r\nHEAD /b HTTP/1.1\r\nHost: x\r\n\r\n"
 		    "GET /c HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 3 && !strcmp(events[0].path, "/a") && !strcmp(events[1].path, "/b") &&
-	       !strcmp(events[2].path, "/c"), "three pipelined heads: %zu events", n_events);
+	expect(th_count(th) == 3 && !strcmp(ev(0, "http.path"), "/a") &&
+	       !strcmp(ev(1, "http.path"), "/b") && !strcmp(ev(2, "http.path"), "/c"),
+	       "three pipelined heads: %zu events", th_count(th));
 	/* a counted body that itself looks like a request, split over reads */
 	feed_str(s, "POST /p HTTP/1.1\r\nHost: x\r\nContent-Length: 39\r\n\r\nGET /no HTTP/1.1");
 	feed_str(s, "\r\nHost: y\r\n\r\n0123456789GET /d HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 5 && !strcmp(events[3].path, "/p") && !strcmp(events[4].path, "/d"),
-	       "Content-Length body skipped: %zu events, last %s", n_events,
-	       n_events ? events[n_events - 1].path : "");
+	expect(th_count(th) == 5 && !strcmp(ev(3, "http.path"), "/p") &&
+	       !strcmp(ev(4, "http.path"), "/d"),
+	       "Content-Length body skipped: %zu events, last %s", th_count(th),
+	       th_count(th) ? ev(th_count(th) - 1, "http.path") : "");
 	/* the CRLF some clients send after a body, before the next request line */
 	feed_str(s, "POST /crlf HTTP/1.1\r\nHost: x\r\nContent-Length: 2\r\n\r\nab\r\n"
 		    "GET /after-crlf HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 7 && !strcmp(events[6].path, "/after-crlf"),
-	       "empty line before a request line: %zu events", n_events);
+	expect(th_count(th) == 7 && !strcmp(ev(6, "http.path"), "/after-crlf"),
+	       "empty line before a request line: %zu events", th_count(th));
 	/* chunked: unknown length, the next read that starts a request is one */
 	feed_str(s, "POST /chunked HTTP/1.1\r\nHost: x\r\nTransfer-Encoding: chunked\r\n\r\n5\r\n");
 	feed_str(s, "hello\r\n0\r\n\r\n");
 	feed_str(s, "GET /e HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 9 && !strcmp(events[8].path, "/e"), "chunked body: %zu events",
-	       n_events);
+	expect(th_count(th) == 9 && !strcmp(ev(8, "http.path"), "/e"),
+	       "chunked body: %zu events", th_count(th));
 	expect(counter("http_parse_errors") == 0 && counter("http_not_request") == 0,
 	       "no errors counted for valid streams");
 	http_streams_free(s);
@@ -304,26 +169,28 @@ static void test_limits_and_gaps(void)
 
 	snprintf(big, sizeof(big), "GET /big HTTP/1.1\r\nHost: x\r\nX-Long: %0500d\r\n\r\n", 7);
 	feed_str(s, big);
-	expect(n_events == 0 && counter("http_heads_truncated") == 1,
-	       "a head over max_head: %zu events, %llu truncated", n_events,
+	expect(th_count(th) == 0 && counter("http_heads_truncated") == 1,
+	       "a head over max_head: %zu events, %llu truncated", th_count(th),
 	       (unsigned long long)counter("http_heads_truncated"));
 	feed_str(s, "GET /after-big HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 1 && !strcmp(events[0].path, "/after-big"), "the next request is read");
+	expect(th_count(th) == 1 && !strcmp(ev(0, "http.path"), "/after-big"),
+	       "the next request is read");
 	http_streams_free(s);
 
 	/* a read the capture cut short in the middle of a head */
 	s = fresh(16384, 16, false);
 	feed(s, 1, HEAD, 20, 4000);
 	feed_str(s, "Host: y\r\n\r\n");
-	expect(n_events == 0 && counter("http_heads_truncated") == 1, "a gap inside a head");
+	expect(th_count(th) == 0 && counter("http_heads_truncated") == 1, "a gap inside a head");
 	feed_str(s, "GET /after-gap HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 1 && !strcmp(events[0].path, "/after-gap"), "the read after a gap");
+	expect(th_count(th) == 1 && !strcmp(ev(0, "http.path"), "/after-gap"),
+	       "the read after a gap");
 	/* a gap inside a counted body keeps the count */
 	feed_str(s, "POST /q HTTP/1.1\r\nHost: x\r\nContent-Length: 5000\r\n\r\n");
 	feed(s, 1, "xxxx", 4, 4990);
 	feed_str(s, "abcdefghijGET /r HTTP/1.1\r\nHost: x\r\n\r\n");
-	expect(n_events == 3 && !strcmp(events[2].path, "/r"), "a gap inside a body: %zu events",
-	       n_events);
+	expect(th_count(th) == 3 && !strcmp(ev(2, "http.path"), "/r"),
+	       "a gap inside a body: %zu events", th_count(th));
 	/* not HTTP at all */
 	feed_str(s, "\x01\x02\x03\x04 binary protocol bytes, not a request");
 	expect(counter("http_not_request") == 1, "non-HTTP bytes counted");
@@ -346,7 +213,7 @@ static void test_close_and_evict(void)
 	       "eviction beyond max_streams");
 	/* a reused fd (new id) starts clean */
 	feed(s, 4, HEAD, strlen(HEAD), strlen(HEAD));
-	expect(n_events == 1, "a new connection on the same fd");
+	expect(th_count(th) == 1, "a new connection on the same fd");
 	http_streams_free(s);
 }
 
@@ -362,9 +229,9 @@ static void test_responses(void)
 	http_stream_response(s, &key, &at, (const uint8_t *)ok, strlen(ok));
 	http_stream_response(s, &key, &at, (const uint8_t *)nf, strlen(nf));
 	http_stream_response(s, &key, &at, (const uint8_t *)ok, strlen(ok));
-	expect(n_events == 4 && !strcmp(events[2].type, "http_response") &&
-	       !strcmp(events[2].path, "/one") && events[2].status == 200 &&
-	       !strcmp(events[3].path, "/two") && events[3].status == 404,
+	expect(th_count(th) == 4 && !strcmp(ev(2, "event_type"), "http_response") &&
+	       !strcmp(ev(2, "http.path"), "/one") && !strcmp(ev(2, "http.status"), "200") &&
+	       !strcmp(ev(3, "http.path"), "/two") && !strcmp(ev(3, "http.status"), "404"),
 	       "two pipelined requests, two responses in order");
 	expect(counter("http_responses_unmatched") == 1, "a response with no request counted");
 	http_streams_free(s);
@@ -377,6 +244,7 @@ int main(void)
 	test_limits_and_gaps();
 	test_close_and_evict();
 	test_responses();
+	th_free(th);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
 }

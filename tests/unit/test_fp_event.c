@@ -1,30 +1,24 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * The event helpers (fp_event.h) against a recording host services table: the shape of
+ * The event helpers (fp_event.h) against the tests' host (tests/common): the shape of
  * each event, JA4+ fields only when FP_HAVE_JA4PLUS, secrets (raw JA4H, Cookie,
  * Authorization) only when the options ask for them. The fingerprint values themselves are
  * checked against the library's builders on the same bytes (their correctness is the job
  * of test_fp_captures.py and test_fp_synthetic.py).
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <ja4probe/fp_event.h>
 
-#define MAX_FIELDS 64
+#include "test_host.h"
 
-/* A "jp_obj" here is a key path prefix; fields are recorded as "path=value". */
-struct jp_obj {
-	char path[64];
-};
-
-static struct jp_obj objs[8];
-static size_t n_objs;
-static char fields[MAX_FIELDS][9000];
-static size_t n_fields;
+static struct th_host *th;
+static const struct jp_host *host;
+/* the event the helpers write into, until a field is read */
+static struct jp_event *pending;
+static struct jp_obj *root;
 static int failed, passed;
 
 static void expect(bool cond, const char *what)
@@ -37,113 +31,41 @@ static void expect(bool cond, const char *what)
 	}
 }
 
-static void record(struct jp_obj *o, const char *key, const char *fmt, ...)
+/* a fresh host and an event whose root the helpers get */
+static void reset(void)
 {
-	va_list ap;
-	int n;
+	if (pending)
+		host->event_discard(pending);
+	th_free(th);
+	th = th_new("fp_event", true);
+	host = th_services(th);
+	pending = host->event_new(host->ctx, "test", NULL);
+	root = host->event_root(pending);
+}
 
-	if (n_fields >= MAX_FIELDS)
-		return;
-	n = snprintf(fields[n_fields], sizeof(fields[0]), "%s%s=", o->path, key);
-	va_start(ap, fmt);
-	vsnprintf(fields[n_fields] + n, sizeof(fields[0]) - (size_t)n, fmt, ap);
-	va_end(ap);
-	n_fields++;
+/* the event as the host shows it: emitted once the helpers have written it */
+static const char *event_line(void)
+{
+	if (pending) {
+		host->event_emit(pending);
+		pending = NULL;
+	}
+	return th_line(th, 0);
 }
 
 static const char *field(const char *path)
 {
-	size_t n = strlen(path);
-
-	for (size_t i = 0; i < n_fields; i++)
-		if (!strncmp(fields[i], path, n) && fields[i][n] == '=')
-			return fields[i] + n + 1;
-	return NULL;
+	event_line();
+	return th_field(th, 0, path);
 }
 
-static bool any_field_starts(const char *prefix)
+/* the event has a key beginning with key_prefix (in any object) */
+static bool any_key_starts(const char *key_prefix)
 {
-	for (size_t i = 0; i < n_fields; i++)
-		if (!strncmp(fields[i], prefix, strlen(prefix)))
-			return true;
-	return false;
-}
+	char quoted[64];
 
-static void fake_log(struct jp_plugin_ctx *ctx, enum jp_log_level level, const char *fmt, ...)
-{
-	(void)ctx;
-	(void)level;
-	(void)fmt;
-}
-
-static struct jp_obj *fake_object(struct jp_obj *parent, const char *key)
-{
-	struct jp_obj *o = &objs[n_objs++ % 8];
-
-	snprintf(o->path, sizeof(o->path), "%.40s%.20s.", parent->path, key);
-	return o;
-}
-
-static int fake_string(struct jp_obj *o, const char *key, const char *value)
-{
-	record(o, key, "%s", value);
-	return 0;
-}
-
-static int fake_string_len(struct jp_obj *o, const char *key, const char *value, size_t len)
-{
-	record(o, key, "%.*s", (int)len, value);
-	return 0;
-}
-
-static int fake_int(struct jp_obj *o, const char *key, int64_t value)
-{
-	record(o, key, "%lld", (long long)value);
-	return 0;
-}
-
-static int fake_bool(struct jp_obj *o, const char *key, bool value)
-{
-	record(o, key, "%s", value ? "true" : "false");
-	return 0;
-}
-
-static int fake_ip(struct jp_obj *o, const char *key, int family, const void *addr)
-{
-	char s[INET6_ADDRSTRLEN];
-
-	record(o, key, "%s", inet_ntop(family, addr, s, sizeof(s)));
-	return 0;
-}
-
-static int fake_list(struct jp_obj *o, const char *key, const char *const *v, size_t n)
-{
-	char s[512] = "";
-
-	for (size_t i = 0; i < n; i++)
-		snprintf(s + strlen(s), sizeof(s) - strlen(s), "%s%s", i ? "," : "", v[i]);
-	record(o, key, "%s", s);
-	return 0;
-}
-
-static const struct jp_host host = {
-	.struct_size = sizeof(struct jp_host),
-	.log = fake_log,
-	.obj_object = fake_object,
-	.obj_string = fake_string,
-	.obj_string_len = fake_string_len,
-	.obj_int = fake_int,
-	.obj_bool = fake_bool,
-	.obj_ip = fake_ip,
-	.obj_string_list = fake_list,
-};
-
-static struct jp_obj root;
-
-static void reset(void)
-{
-	n_fields = 0;
-	n_objs = 0;
+	snprintf(quoted, sizeof(quoted), "\"%s", key_prefix);
+	return event_line() && strstr(event_line(), quoted);
 }
 
 static size_t unhex(const char *h, uint8_t *out)
@@ -170,11 +92,11 @@ static void test_flow(void)
 	uint8_t s[4] = { 192, 0, 2, 7 }, d[16] = { 0x20, 0x01, 0x0d, 0xb8, [15] = 1 };
 
 	reset();
-	expect(fp_event_flow(&host, &root, AF_INET, s, 51234, s, 443) == 0, "flow v4");
+	expect(fp_event_flow(host, root, AF_INET, s, 51234, s, 443) == 0, "flow v4");
 	expect(field("src_ip") && !strcmp(field("src_ip"), "192.0.2.7"), "src_ip");
 	expect(field("dest_port") && !strcmp(field("dest_port"), "443"), "dest_port");
 	reset();
-	expect(fp_event_flow(&host, &root, AF_INET6, d, 1, d, 2) == 0, "flow v6");
+	expect(fp_event_flow(host, root, AF_INET6, d, 1, d, 2) == 0, "flow v6");
 	expect(field("dest_ip") && !strcmp(field("dest_ip"), "2001:db8::1"), "dest_ip v6");
 }
 
@@ -190,7 +112,7 @@ static void test_client_hello(void)
 	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse client hello");
 	expect(fp_ja4(&hello, FP_TRANSPORT_TCP, &ja4) == 0 && fp_ja3(&hello, &ja3) == 0,
 	       "build ja4/ja3");
-	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "tls event");
+	expect(fp_event_tls_hello(host, root, &hello, FP_TRANSPORT_TCP) == 0, "tls event");
 	expect(field("tls.ja4") && !strcmp(field("tls.ja4"), ja4.ja4), "tls.ja4");
 	expect(field("tls.ja4_r") && !strcmp(field("tls.ja4_r"), ja4.ja4_r), "tls.ja4_r");
 	expect(field("tls.ja4_o") && !strcmp(field("tls.ja4_o"), ja4.ja4_o), "tls.ja4_o");
@@ -219,7 +141,7 @@ static void test_binary_alpn(void)
 	n = unhex(hex, buf);
 	reset();
 	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse binary alpn hello");
-	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0,
+	expect(fp_event_tls_hello(host, root, &hello, FP_TRANSPORT_TCP) == 0,
 	       "binary alpn event");
 	expect(field("tls.alpn") && !strcmp(field("tls.alpn"), "\\xba\\xad,http/1.1"),
 	       "binary ALPN escaped");
@@ -237,7 +159,7 @@ static void test_server_hello(void)
 
 	reset();
 	expect(fp_tls_parse_hello(buf, n, &hello, &consumed) == 0, "parse server hello");
-	expect(fp_event_tls_hello(&host, &root, &hello, FP_TRANSPORT_TCP) == 0, "sh event");
+	expect(fp_event_tls_hello(host, root, &hello, FP_TRANSPORT_TCP) == 0, "sh event");
 	expect(field("tls.ja3s") != NULL, "tls.ja3s");
 	expect(field("tls.version") && !strcmp(field("tls.version"), "1.2"), "tls.version");
 	expect(field("tls.cipher") && !strcmp(field("tls.cipher"), "0xc02f"), "tls.cipher");
@@ -260,7 +182,7 @@ static void test_tcp(void)
 	syn.ttl = 64;
 	syn.df = true;
 	syn.ip_id = 7;
-	expect(fp_event_tcp_syn(&host, &root, &syn) == 0, "tcp event");
+	expect(fp_event_tcp_syn(host, root, &syn) == 0, "tcp event");
 	expect(field("tcp.window") && !strcmp(field("tcp.window"), "65535"), "tcp.window");
 	expect(field("tcp.options") && !strcmp(field("tcp.options"), "2,1,3,4,0,0"),
 	       "tcp.options with every EOL byte");
@@ -274,7 +196,7 @@ static void test_tcp(void)
 	buf[13] = 0x12;	/* SYN-ACK */
 	reset();
 	expect(fp_tcp_parse(buf, n, &syn) == 0, "parse syn-ack");
-	expect(fp_event_tcp_syn(&host, &root, &syn) == 0, "syn-ack event");
+	expect(fp_event_tcp_syn(host, root, &syn) == 0, "syn-ack event");
 	expect((field("tcp.ja4ts") != NULL) == FP_HAVE_JA4PLUS, "tcp.ja4ts iff ja4plus");
 	expect(field("tcp.ja4t") == NULL, "no ja4t on a SYN-ACK");
 }
@@ -290,7 +212,7 @@ static void test_http(void)
 
 	reset();
 	expect(fp_http_parse_request(buf, sizeof(req_text) - 1, &req) == 0, "parse request");
-	expect(fp_event_http_request(&host, &root, buf, &req, NULL) == 0, "http event");
+	expect(fp_event_http_request(host, root, buf, &req, NULL) == 0, "http event");
 	expect(field("http.method") && !strcmp(field("http.method"), "GET"), "http.method");
 	expect(field("http.path") && !strcmp(field("http.path"), "/a?b"), "http.path");
 	expect(field("http.version") && !strcmp(field("http.version"), "HTTP/1.1"),
@@ -299,13 +221,12 @@ static void test_http(void)
 	expect(field("http.user_agent") && !strcmp(field("http.user_agent"), "t/1 folded"),
 	       "http.user_agent with obs-fold joined");
 	expect((field("http.ja4h") != NULL) == FP_HAVE_JA4PLUS, "http.ja4h iff ja4plus");
-	expect(!any_field_starts("http.ja4h_r") && !field("http.cookie") &&
+	expect(!any_key_starts("ja4h_r") && !field("http.cookie") &&
 	       !field("http.authorization"), "no secrets by default");
-	for (size_t i = 0; i < n_fields; i++)
-		expect(!strstr(fields[i], "secret") && !strstr(fields[i], "c2VjcmV0"),
-		       "no secret value in any default field");
+	expect(!strstr(event_line(), "secret") && !strstr(event_line(), "c2VjcmV0"),
+	       "no secret value in any default field");
 	reset();
-	expect(fp_event_http_request(&host, &root, buf, &req, &all) == 0, "http event, all");
+	expect(fp_event_http_request(host, root, buf, &req, &all) == 0, "http event, all");
 	expect(field("http.cookie") && !strcmp(field("http.cookie"), "sid=secret"), "cookie");
 	expect(field("http.authorization") != NULL, "authorization when asked");
 	expect((field("http.ja4h_r") != NULL) == FP_HAVE_JA4PLUS, "ja4h_r when asked");
@@ -320,6 +241,9 @@ int main(void)
 	test_server_hello();
 	test_tcp();
 	test_http();
+	if (pending)
+		host->event_discard(pending);
+	th_free(th);
 	printf("%d passed, %d failed (FP_HAVE_JA4PLUS=%d)\n", passed, failed, FP_HAVE_JA4PLUS);
 	return failed ? 1 : 0;
 }
