@@ -1,11 +1,11 @@
 /* SPDX-License-Identifier: BSD-3-Clause */
 /*
- * The one host the tests (and the decoder benchmark) give plugins and libraries: the services
- * of struct jp_host, with every emitted event kept as one line of JSON (the event time and type,
- * then the fields in the order added; each byte outside printable ASCII as \u00NN), so that
- * tests can read the fields back and decoders fed the same traffic by different paths can be
- * compared event by event. A host made with keep false builds each event the same way, counts
- * it and drops it.
+ * The one host the tests (and the decoder benchmark) give plugins and libraries: the daemon's
+ * own services (struct jp_host from core/host.c and core/event.c), with every emitted event
+ * kept as the line of JSON the daemon would write, so that tests can read the fields back and
+ * decoders fed the same traffic by different paths can be compared event by event. A host made
+ * with keep false builds and serializes each event the same way, counts it and drops it.
+ * Names the source ("plugin" in each event).
  */
 #ifndef JA4PROBE_TEST_HOST_H
 #define JA4PROBE_TEST_HOST_H

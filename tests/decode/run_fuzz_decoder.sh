@@ -44,8 +44,7 @@ PY
 
 # shellcheck disable=SC2086 # incs is a list of -I flags
 clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	$incs -I"$src/../common" -o "$work/fuzz_decoder" "$src/fuzz_decoder.c" \
-	"$src/../common/null_host.c" "$src/../common/test_host.c" "$@" \
+	$incs -o "$work/fuzz_decoder" "$src/fuzz_decoder.c" "$@" \
 	-ljansson -lcrypto -lpthread
 echo "fuzzing the decoder for ${seconds}s"
 if ! "$work/fuzz_decoder" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \

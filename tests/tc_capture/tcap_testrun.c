@@ -232,7 +232,8 @@ static bool tr_compare(const char *name, const struct th_host *ref, const struct
 static int tr_capture(const char *path, const struct fp_decoder_config *dcfg, bool *same)
 {
 	static uint8_t buf[MAX_FRAME];
-	struct th_host *ref_host = th_new("capture", true), *bpf_host = th_new("via-bpf", true);
+	struct th_host *ref_host = th_new("tc_capture", true);
+	struct th_host *bpf_host = th_new("tc_capture", true);	/* same "plugin" in both */
 	struct fp_decoder *ref = fp_decoder_new(th_services(ref_host), dcfg);
 	struct bpf_side side = { 0 };
 	struct run r = { .dec = fp_decoder_new(th_services(bpf_host), dcfg) };
@@ -299,7 +300,7 @@ out:
  */
 static int tr_events(const char *path, const struct fp_decoder_config *dcfg)
 {
-	struct th_host *h = th_new("capture", true);
+	struct th_host *h = th_new("tc_capture", true);
 	struct fp_decoder *dec = fp_decoder_new(th_services(h), dcfg);
 	char err[PCAP_ERRBUF_SIZE];
 	struct pcap_pkthdr *hdr;
