@@ -1,9 +1,9 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /*
- * --read-pcap without the host's event serialization: the same read_pcap_run() and decoder
- * (link layers, flows, reassembly, parsers, fingerprint builders through the fp_event
- * helpers) with a host whose events are counted and dropped. bench/read_pcap.py sets it beside
- * the real `ja4probe --read-pcap` to show which share of the time goes to the decoder.
+ * --read-pcap without the outputs: the same read_pcap_run(), decoder (link layers, flows,
+ * reassembly, parsers, fingerprint builders through the fp_event helpers) and the real event
+ * code, with a test host that drops each serialized event instead of writing it. bench/
+ * read_pcap.py sets it beside the real `ja4probe --read-pcap` to show what the outputs cost.
  *
  * usage: read_pcap_null_host FILE
  */
