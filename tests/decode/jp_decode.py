@@ -7,6 +7,11 @@ import os
 import struct
 import subprocess
 import tempfile
+import sys
+
+# the check tally the Python tests share (re-exported to the decode tests)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tally import Tally  # noqa: E402,F401
 
 # ---- pcap files --------------------------------------------------------------------------
 
@@ -371,22 +376,3 @@ def require(testdata):
     if not os.path.isdir(os.path.join(testdata, "pcap")) or not shutil.which("tshark"):
         print("skipped: needs %s/pcap and tshark" % testdata)
         sys.exit(77)
-
-
-class Tally:
-    """Counts checks and prints the closing "N passed, M failed" line."""
-
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print("FAIL:", what)
-        return ok
-
-    def close(self):
-        print("%d passed, %d failed" % (self.passed, self.failed))
-        return 1 if self.failed else 0

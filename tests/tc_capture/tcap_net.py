@@ -10,6 +10,10 @@ import sys
 import tempfile
 import time
 
+# the check tally the Python tests share (re-exported to the tc_capture tests)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tally import Tally  # noqa: E402,F401
+
 PID = os.getpid()
 SRV_NS, CLI_NS = f"jpts{PID}", f"jptc{PID}"
 SRV_IF, CLI_IF = f"vts{PID}", f"vtc{PID}"
@@ -198,18 +202,3 @@ def flow(ev):
     return (ev.get("src_ip"), ev.get("src_port"), ev.get("dest_ip"), ev.get("dest_port"))
 
 
-class Checks:
-    def __init__(self):
-        self.passed = self.failed = 0
-
-    def check(self, ok, what):
-        if ok:
-            self.passed += 1
-        else:
-            self.failed += 1
-            print(f"FAIL: {what}", flush=True)
-        return ok
-
-    def done(self):
-        print(f"{self.passed} passed, {self.failed} failed")
-        return 1 if self.failed else 0

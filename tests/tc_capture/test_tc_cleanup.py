@@ -10,12 +10,12 @@ import signal
 import sys
 import time
 
-from tcap_net import PID, SRV_IF, SRV_NS, Checks, Net, Probe, run
+from tcap_net import PID, SRV_IF, SRV_NS, Tally, Net, Probe, run
 
 
 def main():
     exe, plugin_dir = sys.argv[1], sys.argv[2]
-    c = Checks()
+    c = Tally()
     net = Net()
     try:
         both = {"egress": True}
@@ -81,7 +81,7 @@ def main():
         c.check("clsact" in net.qdiscs(), "a clsact we did not create stays")
     finally:
         net.close()
-    return c.done()
+    return c.close()
 
 
 if __name__ == "__main__":

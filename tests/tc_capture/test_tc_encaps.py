@@ -15,7 +15,7 @@ import subprocess
 import sys
 import tempfile
 
-from tcap_net import Checks
+from tcap_net import Tally
 
 
 def read_pcap(path):
@@ -113,14 +113,14 @@ def check_capture(c, testrun, capture, tmp):
 
 def main():
     testrun = sys.argv[1]
-    c = Checks()
+    c = Tally()
     tmp = tempfile.mkdtemp(prefix=f"tcapenc{os.getpid()}-")
     try:
         for capture in sys.argv[2:]:
             check_capture(c, testrun, capture, tmp)
     finally:
         shutil.rmtree(tmp, ignore_errors=True)
-    return c.done()
+    return c.close()
 
 
 if __name__ == "__main__":

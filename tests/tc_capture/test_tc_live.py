@@ -14,7 +14,7 @@ usage: test_tc_live.py JA4PROBE PLUGIN_DIR TCAP_TESTRUN
 import subprocess
 import sys
 
-from tcap_net import (CLI_NS, IGN4, IGN6, SRV4, SRV6, Checks, Net, Probe, capture_events, flow,
+from tcap_net import (CLI_NS, IGN4, IGN6, SRV4, SRV6, Tally, Net, Probe, capture_events, flow,
                       run)
 
 TLS_PORT, HTTP_PORT, UNLISTED_PORT = 18443, 18080, 18081
@@ -91,7 +91,7 @@ def comparable(evs):
 
 def main():
     exe, plugin_dir, testrun = sys.argv[1:4]
-    c = Checks()
+    c = Tally()
     net = Net()
     try:
         net.tls_server(TLS_PORT)
@@ -169,7 +169,7 @@ def main():
                 "no filter left after SIGTERM")
     finally:
         net.close()
-    return c.done()
+    return c.close()
 
 
 if __name__ == "__main__":

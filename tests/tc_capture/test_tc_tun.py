@@ -16,7 +16,7 @@ import subprocess
 import sys
 import time
 
-from tcap_net import (CLI_NS, PID, SRV_NS, Checks, Net, Probe, capture_events, flow, run,
+from tcap_net import (CLI_NS, PID, SRV_NS, Tally, Net, Probe, capture_events, flow, run,
                       spawn)
 
 TUN_SRV, TUN_CLI = f"tus{PID}", f"tuc{PID}"
@@ -68,7 +68,7 @@ def main():
     if sys.argv[1] == "--relay":
         return relay(*sys.argv[2:5])
     exe, plugin_dir, testrun = sys.argv[1:4]
-    c = Checks()
+    c = Tally()
     net = Net()
     try:
         setup_tun(net)
@@ -103,7 +103,7 @@ def main():
                 f"capture:\n plugin {strip(events)}\n ref    {strip(ref)}")
     finally:
         net.close()
-    return c.done()
+    return c.close()
 
 
 if __name__ == "__main__":

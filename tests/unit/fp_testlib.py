@@ -2,24 +2,14 @@
 JSON, and the fingerprint spec written in Python, independently of the C library (the
 decisions where implementations differ are those of README.md, "Fingerprints")."""
 import hashlib
+import os
 import subprocess
+import sys
 
 
-class Checks:
-    def __init__(self):
-        self.n = 0
-        self.failures = []
-
-    def __call__(self, cond, what):
-        self.n += 1
-        if not cond:
-            self.failures.append(what)
-
-    def finish(self, note=""):
-        for f in self.failures:
-            print("FAIL", f)
-        print(f"{self.n - len(self.failures)} passed, {len(self.failures)} failed {note}")
-        return 1 if self.failures else 0
+# the check tally the Python tests share (re-exported to the fingerprint tests)
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tally import Tally  # noqa: E402,F401
 
 
 def fp_tool(tool, mode, data, *extra):

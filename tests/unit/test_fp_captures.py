@@ -24,10 +24,10 @@ import shutil
 import subprocess
 import sys
 
-from fp_testlib import Checks, alpn_chars, find, first, fp_tool, ja4plus, raw_hex, tcp_bytes
+from fp_testlib import Tally, alpn_chars, find, first, fp_tool, ja4plus, raw_hex, tcp_bytes
 
 TOOL, DATA = sys.argv[1], sys.argv[2]
-check = Checks()
+check = Tally()
 JA4PLUS = ja4plus(TOOL)
 
 
@@ -156,7 +156,7 @@ def main():
         return 1
     for pcap in pcaps:
         run_capture(pcap)
-    return check.finish(f"(ja4plus={int(JA4PLUS)})")
+    return check.close(f"(ja4plus={int(JA4PLUS)})")
 
 
 sys.exit(main())

@@ -23,11 +23,11 @@ import tempfile
 import threading
 import time
 
-from fp_testlib import (Checks, expect_ja3, expect_ja4, expect_ja4h, expect_ja4t, find, first,
+from fp_testlib import (Tally, expect_ja3, expect_ja4, expect_ja4h, expect_ja4t, find, first,
                         fp_tool, ja4plus, raw_hex, tcp_bytes)
 
 TOOL = sys.argv[1]
-check = Checks()
+check = Tally()
 JA4PLUS = ja4plus(TOOL)
 
 
@@ -209,7 +209,7 @@ def main():
     check(counts["hello"] >= 6, f"ClientHellos seen: {counts}")
     check(counts["syn"] >= 20, f"SYNs seen: {counts}")
     check(counts["http"] >= 4, f"HTTP requests seen: {counts}")
-    return check.finish(f"({counts['hello']} hellos, {counts['syn']} SYNs, "
+    return check.close(f"({counts['hello']} hellos, {counts['syn']} SYNs, "
                         f"{counts['http']} requests, ja4plus={int(JA4PLUS)})")
 
 

@@ -15,12 +15,12 @@ import hashlib
 import struct
 import sys
 
-from fp_testlib import (GREASE, Checks, expect_ja3, expect_ja4, expect_ja4h, expect_ja4t,
+from fp_testlib import (GREASE, Tally, expect_ja3, expect_ja4, expect_ja4h, expect_ja4t,
                         fp_lines, fp_tool, ja4plus, prefixes as fp_prefixes, sha12)
 
 TOOL = sys.argv[1]
 EAGAIN, EBADMSG, E2BIG = -11, -74, -7
-check = Checks()
+check = Tally()
 JA4PLUS = ja4plus(TOOL)
 
 
@@ -324,4 +324,4 @@ def http_cases():
 tls_cases()
 tcp_cases()
 http_cases()
-sys.exit(check.finish(f"(ja4plus={int(JA4PLUS)})"))
+sys.exit(check.close(f"(ja4plus={int(JA4PLUS)})"))
