@@ -3,21 +3,11 @@
 # seeds it with the FoxIO captures turned into its record format, and runs it for a bounded
 # time. A crash, sanitizer report, leak or timeout fails.
 # usage: run_fuzz_decoder.sh SECONDS TESTDATA_DIR SRC_DIR INCLUDE_DIR... -- SOURCES...
+# (the build and run are tests/common/libfuzzer.sh, shared with the parsers' fuzz test)
 set -eu
-seconds=$1 data=$2 src=$3
-shift 3
-incs=""
-while [ "$1" != "--" ]; do
-	incs="$incs -I$1"
-	shift
-done
-shift
-if ! command -v clang >/dev/null || ! command -v editcap >/dev/null; then
-	echo "clang or editcap missing (scripts/install-deps.sh --test): skipped"
-	exit 77
-fi
-work=$(mktemp -d /tmp/ja4probe-fuzz-decoder.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/../common/libfuzzer.sh"
+fuzz_args "$@"
+fuzz_need editcap
 
 # one seed per capture: every frame as a record, the selector naming the capture's link type
 mkdir "$work/corpus"
@@ -42,19 +32,4 @@ for i, path in enumerate(sorted(glob.glob(os.path.join(data, "pcap", "*")))):
 print("corpus: %d seeds" % len(os.listdir(os.path.join(work, "corpus"))))
 PY
 
-# shellcheck disable=SC2086 # incs is a list of -I flags
-clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined -fno-sanitize-recover=undefined \
-	$incs -o "$work/fuzz_decoder" "$src/fuzz_decoder.c" "$@" \
-	-ljansson -lcrypto -lpthread
-echo "fuzzing the decoder for ${seconds}s"
-if ! "$work/fuzz_decoder" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-	-max_len=65536 -print_final_stats=1 -artifact_prefix="$work/" "$work/corpus" \
-	>"$work/fuzz.log" 2>&1; then
-	tail -60 "$work/fuzz.log"
-	for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-		[ -e "$a" ] || continue
-		echo "reproducer $(basename "$a"): $(od -An -tx1 "$a" | tr -d ' \n' | head -c 4000)"
-	done
-	exit 1
-fi
-grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' "$work/fuzz.log" || true
+fuzz_run decoder 65536 "$work/corpus" -ljansson

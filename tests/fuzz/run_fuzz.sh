@@ -3,21 +3,11 @@
 # from the FoxIO captures (payloads extracted with tshark into a temporary corpus) and runs
 # each for a bounded time. Any crash, sanitizer report, leak or timeout fails the test.
 # usage: run_fuzz.sh SECONDS TESTDATA_DIR FUZZ_SRC_DIR INCLUDE_DIR... -- LIBRARY_SOURCES...
+# (the build and run are tests/common/libfuzzer.sh, shared with the decoder's fuzz test)
 set -eu
-seconds=$1 data=$2 fuzz_src=$3
-shift 3
-incs=""
-while [ "$1" != "--" ]; do
-	incs="$incs -I$1"
-	shift
-done
-shift
-if ! command -v clang >/dev/null || ! command -v tshark >/dev/null; then
-	echo "clang or tshark missing (scripts/install-deps.sh --test): skipped"
-	exit 77
-fi
-work=$(mktemp -d /tmp/ja4probe-fuzz.XXXXXX)
-trap 'rm -rf "$work"' EXIT INT TERM
+. "$(dirname "$0")/../common/libfuzzer.sh"
+fuzz_args "$@"
+fuzz_need tshark
 
 # seed corpora: TLS hellos, HTTP request heads, TCP headers of SYN/SYN-ACKs
 python3 - "$data" "$work" <<'PY'
@@ -49,23 +39,6 @@ PY
 
 status=0
 for target in tls http tcp; do
-	# shellcheck disable=SC2086 # incs is a list of -I flags
-	clang -g -O1 -D_GNU_SOURCE -fsanitize=fuzzer,address,undefined \
-		-fno-sanitize-recover=undefined $incs -o "$work/fuzz_$target" \
-		"$fuzz_src/fuzz_$target.c" "$@" -lcrypto -lpthread
-	echo "fuzzing $target for ${seconds}s"
-	if ! "$work/fuzz_$target" -max_total_time="$seconds" -timeout=10 -rss_limit_mb=2048 \
-		-max_len=20000 -print_final_stats=1 -artifact_prefix="$work/" \
-		"$work/corpus-$target" >"$work/$target.log" 2>&1; then
-		tail -60 "$work/$target.log"
-		for a in "$work"/crash-* "$work"/leak-* "$work"/timeout-*; do
-			[ -e "$a" ] || continue
-			echo "reproducer $(basename "$a"): $(od -An -tx1 "$a" | tr -d ' \n')"
-		done
-		status=1
-	else
-		grep -E '^stat::(number_of_executed_units|peak_rss_mb)|^Done' \
-			"$work/$target.log" || true
-	fi
+	fuzz_run "$target" 20000 "$work/corpus-$target" || status=1
 done
 exit $status
