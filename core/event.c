@@ -3,14 +3,17 @@
  * Events behind the typed-field services of struct jp_host.
  *
  * This is the per-event hot path of the whole daemon (tens of thousands of events a second
- * from a busy web server, on the same cores as the server), so an event is a small tree in
- * one arena: one allocation per event at most (a freed event is kept for the next), values
- * JSON-encoded once when they are added, and serialization a walk of memcpy()s. A general
- * JSON library cost ~6 us per event here, mostly malloc and formatting.
+ * from a busy web server, on the same cores as the server; every event of a capture file with
+ * --read-pcap), so an event is a small tree in one arena: no allocation per event unless it
+ * outgrows 4 kB (a freed event is kept for the next). Each key is encoded once as `"key":`
+ * and each value written JSON-encoded straight into the arena, strings in one pass (plain
+ * runs 8 bytes at a time, UTF-8 checked only where a byte >= 0x80 is); serialization is a walk
+ * of memcpy()s into room reserved once. A general JSON library cost ~6 us per event here,
+ * mostly malloc and formatting.
  */
 #include <arpa/inet.h>
 #include <errno.h>
-#include <stdio.h>
+#include <stdint.h>
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
@@ -19,11 +22,12 @@
 #include "sinks/sink.h"
 
 #define ARENA_INLINE 4096
+#define ARENA_BLOCK 4096	/* overflow blocks: this, or what one value needs */
 
 struct node {
 	struct jp_event *ev;		/* the services get only the object, and need the arena */
 	struct node *next;		/* next key of the same object */
-	const char *key;
+	const char *key;		/* "key": as it is serialized, encoded once */
 	size_t key_len;
 	bool is_object;
 	union {
@@ -37,8 +41,8 @@ struct node {
 	};
 };
 
-struct chunk {
-	struct chunk *next;
+struct block {
+	struct block *next;
 	char data[];
 };
 
@@ -46,86 +50,76 @@ struct jp_event {
 	struct jp_plugin_ctx *ctx;
 	struct timespec ts;
 	struct node root;		/* the event's top-level object */
-	struct chunk *chunks;		/* arena overflow, freed with the event */
-	size_t used;			/* of inline_arena */
-	char inline_arena[ARENA_INLINE];
+	char *top, *end;		/* the free room of the arena's current block */
+	struct block *blocks;		/* arena overflow, freed with the event */
+	size_t json_bound;		/* the serialized length is at most this */
+	char inline_arena[ARENA_INLINE] __attribute__((aligned(16)));
 };
 
 static struct jp_event *spare_event;	/* the loop is single-threaded: one spare suffices */
 
-/* ---- arena ------------------------------------------------------------------------------ */
+/* ---- arena: values are written at its top, then kept or overwritten -------------------- */
 
-static void *arena_alloc(struct jp_event *ev, size_t size)
+/* At least size free bytes at ev->top: a new block when the current one is short. */
+static char *arena_room(struct jp_event *ev, size_t size)
 {
-	size = (size + 15) & ~(size_t)15;
-	if (ev->used + size <= ARENA_INLINE) {
-		void *p = ev->inline_arena + ev->used;
-
-		ev->used += size;
-		return p;
-	}
-	struct chunk *c = malloc(sizeof(*c) + size);
-
-	if (!c)
+	if ((size_t)(ev->end - ev->top) >= size)
+		return ev->top;
+	if (size > SIZE_MAX / 4)
 		return NULL;
-	c->next = ev->chunks;
-	ev->chunks = c;
-	return c->data;
+	size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
+	struct block *b = malloc(sizeof(*b) + cap);
+
+	if (!b)
+		return NULL;
+	b->next = ev->blocks;
+	ev->blocks = b;
+	ev->top = b->data;
+	ev->end = b->data + cap;
+	return ev->top;
 }
 
-static char *arena_strdup(struct jp_event *ev, const char *s, size_t len)
+static struct node *node_alloc(struct jp_event *ev)
 {
-	char *p = arena_alloc(ev, len + 1);
+	const uintptr_t align = _Alignof(struct node) - 1;
+	char *p = arena_room(ev, sizeof(struct node) + align);
 
-	if (p) {
-		memcpy(p, s, len);
-		p[len] = 0;
-	}
-	return p;
+	if (!p)
+		return NULL;
+	p = (char *)(((uintptr_t)p + align) & ~align);
+	ev->top = p + sizeof(struct node);
+	return memset(p, 0, sizeof(struct node));
 }
 
-/* ---- JSON encoding of values, into a growable scratch buffer ----------------------------- */
+/* ---- JSON text of values ----------------------------------------------------------------- */
 
-struct text {
-	char *data;
-	size_t len, cap;
-	bool failed;
+static const char hex_digits[] = "0123456789abcdef";
+
+/* What a byte needs inside a JSON string */
+enum json_class { J_PLAIN, J_BACKSLASH, J_CONTROL, J_HIGH };
+
+static const unsigned char json_class[256] = {
+	[0 ... 0x1f] = J_CONTROL,
+	['"'] = J_BACKSLASH,
+	['\\'] = J_BACKSLASH,
+	[0x80 ... 0xff] = J_HIGH,
 };
 
-static void text_reserve(struct text *t, size_t more)
+/* The longest JSON string len bytes can become (\u00XX for each), quotes included. */
+static size_t json_string_max(size_t len)
 {
-	if (t->len + more <= t->cap || t->failed)
-		return;
-	size_t cap = t->cap ? t->cap : 1024;
-
-	while (cap < t->len + more)
-		cap *= 2;
-	char *d = realloc(t->data, cap);
-
-	if (!d) {
-		t->failed = true;
-		return;
-	}
-	t->data = d;
-	t->cap = cap;
+	return len > SIZE_MAX / 8 ? SIZE_MAX : 6 * len + 2;
 }
 
-static void text_put(struct text *t, const char *s, size_t n)
+/* Whether one of the 8 bytes in w is not J_PLAIN: the has-less-than and has-zero-byte word
+ * tests (exact as a yes/no), for < 0x20, '"', '\\', and the top bit for >= 0x80. */
+static inline bool any_special(uint64_t w)
 {
-	text_reserve(t, n);
-	if (t->failed)
-		return;
-	memcpy(t->data + t->len, s, n);
-	t->len += n;
-}
+	const uint64_t ones = 0x0101010101010101ull;
+	uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
 
-static inline void text_putc(struct text *t, char c)
-{
-	if (t->len < t->cap) {		/* nearly always: one store */
-		t->data[t->len++] = c;
-		return;
-	}
-	text_put(t, &c, 1);
+	return (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
+		((bslash - ones) & ~bslash)) & ones * 0x80;
 }
 
 /* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
@@ -158,70 +152,77 @@ static size_t utf8_sequence(const unsigned char *s, size_t left)
 	return n;
 }
 
-static bool valid_utf8(const char *s, size_t len)
-{
-	for (size_t i = 0; i < len;) {
-		if ((unsigned char)s[i] - 1u < 0x7fu) {	/* ASCII but NUL: most of every event */
-			i++;
-			continue;
-		}
-		size_t n = utf8_sequence((const unsigned char *)s + i, len - i);
-
-		if (!n || s[i] == 0)
-			return false;
-		i += n;
-	}
-	return true;
-}
-
-/* What a byte becomes inside a JSON string: 0 as it is, 1 a backslash escape, 2 \u00XX */
-static unsigned char json_escape_kind(unsigned char c)
-{
-	if (c == '"' || c == '\\')
-		return 1;
-	return c < 0x20 ? 2 : 0;
-}
-
 /*
- * A JSON string. With escape_bytes, every byte outside printable ASCII is shown as the four
- * characters \xNN (so the reader still sees what was sent, whatever it was); otherwise the
- * text must be valid UTF-8, which the caller checked. Space for the worst case (6 characters a
- * byte) is reserved once, then written directly.
+ * s as a JSON string at o, which has room for json_string_max(len); returns the end. One pass:
+ * runs of bytes that need nothing are copied 8 at a time, UTF-8 is checked only where a byte
+ * >= 0x80 is. With utf8, s must be UTF-8 without NUL, and NULL is returned where it is not;
+ * without, bytes >= 0x80 are copied unchecked (keys, which plugins write as literals).
  */
-static void text_json_string(struct text *t, const char *s, size_t len, bool escape_bytes)
+static char *put_json_string(char *o, const char *s, size_t len, bool utf8)
 {
-	static const char hex[] = "0123456789abcdef";
+	const unsigned char *p = (const unsigned char *)s, *end = p + len;
 
-	text_reserve(t, len * 6 + 2);
-	if (t->failed)
-		return;
-	char *o = t->data + t->len;
+	*o++ = '"';
+	for (;;) {
+		for (uint64_t w; end - p >= 8 && (memcpy(&w, p, 8), !any_special(w)); p += 8, o += 8)
+			memcpy(o, &w, 8);
+		while (p < end && json_class[*p] == J_PLAIN)
+			*o++ = *p++;
+		if (p == end)
+			break;
+		unsigned char c = *p;
+		size_t n;
 
+		switch (json_class[c]) {
+		case J_BACKSLASH:
+			o[0] = '\\';
+			o[1] = c;
+			o += 2;
+			p++;
+			break;
+		case J_CONTROL:
+			if (utf8 && !c)
+				return NULL;
+			memcpy(o, "\\u00", 4);
+			o[4] = hex_digits[c >> 4];
+			o[5] = hex_digits[c & 15];
+			o += 6;
+			p++;
+			break;
+		default:
+			n = utf8 ? utf8_sequence(p, end - p) : 1;
+			if (!n)
+				return NULL;
+			memcpy(o, p, n);
+			o += n;
+			p += n;
+		}
+	}
+	*o++ = '"';
+	return o;
+}
+
+/* Bytes that are not UTF-8: every byte outside printable ASCII as the four characters \xNN,
+ * so that the reader still sees what was sent, whatever it was. */
+static char *put_json_bytes(char *o, const char *s, size_t len)
+{
 	*o++ = '"';
 	for (size_t i = 0; i < len; i++) {
 		unsigned char c = s[i];
-		unsigned char kind = json_escape_kind(c);
 
-		if (escape_bytes && (c < 0x20 || c >= 0x7f)) {
-			*o++ = '\\';
-			*o++ = '\\';
-			*o++ = 'x';
-			*o++ = hex[c >> 4];
-			*o++ = hex[c & 15];
-		} else if (!kind) {
-			*o++ = c;
-		} else if (kind == 1) {
-			*o++ = '\\';
-			*o++ = c;
+		if (c < 0x20 || c >= 0x7f) {
+			memcpy(o, "\\\\x", 3);
+			o[3] = hex_digits[c >> 4];
+			o[4] = hex_digits[c & 15];
+			o += 5;
 		} else {
-			memcpy(o, "\\u00", 4);
-			o[4] = hex[c >> 4];
-			o[5] = hex[c & 15];
-			o += 6;
+			if (json_class[c] == J_BACKSLASH)
+				*o++ = '\\';
+			*o++ = c;
 		}
 	}
 	*o++ = '"';
-	t->len = o - t->data;
+	return o;
 }
 
 /* ---- the tree ------------------------------------------------------------------------------ */
@@ -235,21 +236,27 @@ static struct node *as_node(struct jp_obj *obj)
 static struct node *child(struct node *obj, const char *key)
 {
 	struct jp_event *ev = obj->ev;
-	size_t key_len = strlen(key);
+	size_t len = strlen(key);
+	char *k = arena_room(ev, json_string_max(len) + 1);
 
+	if (!k)
+		return NULL;
+	char *end = put_json_string(k, key, len, false);
+
+	*end++ = ':';
+	len = end - k;
 	for (struct node *n = obj->obj.first; n; n = n->next)
-		if (n->key_len == key_len && !memcmp(n->key, key, key_len))
-			return n;
-	struct node *n = arena_alloc(ev, sizeof(*n));
+		if (n->key_len == len && !memcmp(n->key, k, len))
+			return n;	/* the encoded key at the top is overwritten later */
+	ev->top = end;
+	struct node *n = node_alloc(ev);
 
 	if (!n)
 		return NULL;
-	memset(n, 0, sizeof(*n));
 	n->ev = ev;
-	n->key = arena_strdup(ev, key, key_len);
-	n->key_len = key_len;
-	if (!n->key)
-		return NULL;
+	n->key = k;
+	n->key_len = len;
+	ev->json_bound += len + 1;	/* and a comma */
 	if (obj->obj.last)
 		obj->obj.last->next = n;
 	else
@@ -258,28 +265,26 @@ static struct node *child(struct node *obj, const char *key)
 	return n;
 }
 
-static int set_json(struct node *obj, const char *key, const char *json, size_t len)
+/* Keep the value just written at the arena's top, [json, end), as key's value. */
+static int set_value(struct node *obj, const char *key, char *json, char *end)
 {
-	struct node *n = child(obj, key);
-	char *copy = n ? arena_strdup(obj->ev, json, len) : NULL;
+	struct jp_event *ev = obj->ev;
 
-	if (!copy)
+	ev->top = end;
+	struct node *n = child(obj, key);
+
+	if (!n)
 		return -ENOMEM;
 	n->is_object = false;
-	n->value.json = copy;
-	n->value.len = len;
+	n->value.json = json;
+	n->value.len = end - json;
+	ev->json_bound += end - json;
 	return 0;
 }
 
-static struct text scratch;	/* reused for every value and every serialization */
-
-static int set_text(struct jp_obj *obj, const char *key)
+static char *value_room(struct jp_obj *obj, size_t size)
 {
-	if (scratch.failed) {
-		scratch.failed = false;
-		return -ENOMEM;
-	}
-	return set_json(as_node(obj), key, scratch.data, scratch.len);
+	return arena_room(as_node(obj)->ev, size);
 }
 
 /* ---- services --------------------------------------------------------------------------- */
@@ -293,8 +298,24 @@ static struct jp_obj *svc_obj_object(struct jp_obj *parent, const char *key)
 	if (!n->is_object) {	/* new, or a value replaced by an object */
 		n->is_object = true;
 		n->obj.first = n->obj.last = NULL;
+		n->ev->json_bound += 2;
 	}
 	return (struct jp_obj *)n;
+}
+
+/* Bytes from a packet or a process: as they are when valid UTF-8 without NUL, else every byte
+ * outside printable ASCII as \xNN. */
+static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *value, size_t len)
+{
+	char *json = value_room(obj, json_string_max(len));
+
+	if (!json)
+		return -ENOMEM;
+	char *end = put_json_string(json, value, len, true);
+
+	if (!end)
+		end = put_json_bytes(json, value, len);
+	return set_value(as_node(obj), key, json, end);
 }
 
 static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value)
@@ -302,21 +323,13 @@ static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value
 	if (!value)
 		return -EINVAL;
 	size_t len = strlen(value);
+	char *json = value_room(obj, json_string_max(len));
 
-	if (!valid_utf8(value, len))
-		return -EINVAL;
-	scratch.len = 0;
-	text_json_string(&scratch, value, len, false);
-	return set_text(obj, key);
-}
+	if (!json)
+		return -ENOMEM;
+	char *end = put_json_string(json, value, len, true);
 
-/* Bytes from a packet or a process: as they are when valid UTF-8 without NUL, else every byte
- * outside printable ASCII as \xNN. */
-static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *value, size_t len)
-{
-	scratch.len = 0;
-	text_json_string(&scratch, value, len, !valid_utf8(value, len));
-	return set_text(obj, key);
+	return end ? set_value(as_node(obj), key, json, end) : -EINVAL;
 }
 
 /* Decimal digits of v, right-aligned ending at end; returns where they start. */
@@ -329,75 +342,156 @@ static char *format_u64(uint64_t v, char *end)
 	return end;
 }
 
+/* The decimal digits of v at o; returns their end. */
+static char *put_u64(char *o, uint64_t v)
+{
+	char digits[20];
+	char *end = digits + sizeof(digits);
+	char *p = format_u64(v, end);
+
+	memcpy(o, p, end - p);
+	return o + (end - p);
+}
+
 /* Ports, counts, lengths on every event: printf's format parsing cost more than the digits. */
 static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
 {
-	char buf[24];
-	char *end = buf + sizeof(buf);
-	char *p = format_u64(value < 0 ? -(uint64_t)value : (uint64_t)value, end);
+	char *json = value_room(obj, 21);
+
+	if (!json)
+		return -ENOMEM;
+	char *o = json;
 
 	if (value < 0)
-		*--p = '-';
-	return set_json(as_node(obj), key, p, end - p);
+		*o++ = '-';
+	o = put_u64(o, value < 0 ? -(uint64_t)value : (uint64_t)value);
+	return set_value(as_node(obj), key, json, o);
 }
 
 static int svc_obj_bool(struct jp_obj *obj, const char *key, bool value)
 {
-	return set_json(as_node(obj), key, value ? "true" : "false", value ? 4 : 5);
+	char *json = value_room(obj, 5);
+
+	if (!json)
+		return -ENOMEM;
+	memcpy(json, value ? "true" : "false", 5);
+	return set_value(as_node(obj), key, json, json + (value ? 4 : 5));
 }
 
-/* Two addresses on every event: IPv4 is formatted here, glibc's inet_ntop cost ~2000
- * instructions a call; IPv6 keeps it for the :: compression rules. */
+static char *put_ipv4(char *o, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*o++ = '.';
+		o = put_u64(o, b[i]);
+	}
+	return o;
+}
+
+/*
+ * The text glibc's inet_ntop writes (RFC 5952 with glibc's one liberty): lowercase hex
+ * without leading zeros, the first longest run of two or more zero words as "::", and the
+ * last 32 bits in dotted form after ::ffff: or when only they are non-zero. inet_ntop cost
+ * ~2500 instructions a call, a sprintf per word.
+ */
+static char *put_ipv6(char *o, const uint8_t *a)
+{
+	unsigned words[8];
+	int best = -1, best_len = 0, run = -1;
+
+	for (int i = 0; i < 8; i++) {
+		words[i] = a[2 * i] << 8 | a[2 * i + 1];
+		if (words[i]) {
+			run = -1;
+			continue;
+		}
+		if (run < 0)
+			run = i;
+		if (i - run + 1 > best_len) {	/* a later run must be longer to win */
+			best = run;
+			best_len = i - run + 1;
+		}
+	}
+	if (best_len < 2)
+		best = -1;
+	for (int i = 0; i < 8; i++) {
+		if (best >= 0 && i >= best && i < best + best_len) {
+			if (i == best)
+				*o++ = ':';
+			continue;
+		}
+		if (i)
+			*o++ = ':';
+		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)))
+			return put_ipv4(o, a + 12);
+		int shift = 12;
+
+		while (shift && !(words[i] >> shift))
+			shift -= 4;
+		for (; shift >= 0; shift -= 4)
+			*o++ = hex_digits[words[i] >> shift & 15];
+	}
+	if (best >= 0 && best + best_len == 8)
+		*o++ = ':';
+	return o;
+}
+
+/* Two addresses on every event. */
 static int svc_obj_ip(struct jp_obj *obj, const char *key, int family, const void *addr)
 {
-	char text[INET6_ADDRSTRLEN + 2] = "\"";
-	size_t n = 1;
-
-	if (family == AF_INET) {
-		const uint8_t *b = addr;
-
-		for (int i = 0; i < 4; i++) {
-			char digits[3];
-			char *end = digits + sizeof(digits);
-			char *p = format_u64(b[i], end);
-
-			if (i)
-				text[n++] = '.';
-			memcpy(text + n, p, end - p);
-			n += end - p;
-		}
-	} else if (family == AF_INET6 && inet_ntop(family, addr, text + 1, INET6_ADDRSTRLEN)) {
-		n = strlen(text);
-	} else {
+	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	}
-	text[n++] = '"';
-	return set_json(as_node(obj), key, text, n);
+	char *json = value_room(obj, INET6_ADDRSTRLEN + 2);
+
+	if (!json)
+		return -ENOMEM;
+	char *o = json;
+
+	*o++ = '"';
+	o = family == AF_INET ? put_ipv4(o, addr) : put_ipv6(o, addr);
+	*o++ = '"';
+	return set_value(as_node(obj), key, json, o);
 }
 
 static int svc_obj_string_list(struct jp_obj *obj, const char *key, const char *const *values,
 			       size_t count)
 {
-	scratch.len = 0;
-	text_putc(&scratch, '[');
-	for (size_t i = 0; i < count; i++) {
-		size_t len = values[i] ? strlen(values[i]) : 0;
+	size_t max = 2;
 
-		if (!values[i] || !valid_utf8(values[i], len))
-			return -EINVAL; /* callers pass text they validated */
-		if (i)
-			text_putc(&scratch, ',');
-		text_json_string(&scratch, values[i], len, false);
+	for (size_t i = 0; i < count; i++) {
+		if (!values[i])
+			return -EINVAL;
+		max += json_string_max(strlen(values[i])) + 1;
 	}
-	text_putc(&scratch, ']');
-	return set_text(obj, key);
+	char *json = value_room(obj, max);
+
+	if (!json)
+		return -ENOMEM;
+	char *o = json;
+
+	*o++ = '[';
+	for (size_t i = 0; i < count; i++) {
+		if (i)
+			*o++ = ',';
+		o = put_json_string(o, values[i], strlen(values[i]), true);
+		if (!o)
+			return -EINVAL; /* callers pass text they validated */
+	}
+	*o++ = ']';
+	return set_value(as_node(obj), key, json, o);
 }
 
 int host_event_set_json(struct jp_event *ev, const char *key, json_t *value)
 {
 	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
-	int err = text ? set_json(&ev->root, key, text, strlen(text)) : -ENOMEM;
+	size_t len = text ? strlen(text) : 0;
+	char *json = text ? arena_room(ev, len) : NULL;
+	int err = -ENOMEM;
 
+	if (json) {
+		memcpy(json, text, len);
+		err = set_value(&ev->root, key, json, json + len);
+	}
 	free(text);
 	json_decref(value);
 	return err;
@@ -405,18 +499,18 @@ int host_event_set_json(struct jp_event *ev, const char *key, json_t *value)
 
 /* ---- events ------------------------------------------------------------------------------- */
 
-/* "2026-11-22T10:00:00.123456Z": the part up to the seconds changes once a second. */
-static void format_timestamp(const struct timespec *ts, char out[48])
+/* The timestamp at o; the part up to the seconds changes once a second. */
+static char *put_timestamp(char *o, const struct timespec *ts)
 {
 	static time_t cached_sec = -1;
 	static char cached[32];
+	static size_t cached_len;
 
-	/* cached is at most 20 characters: out holds '"', it, ".NNNNNNZ\"" and a NUL */
 	if (ts->tv_sec != cached_sec) {
 		struct tm tm;
 
 		gmtime_r(&ts->tv_sec, &tm);
-		strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts->tv_sec;
 	}
 	char micros[6];
@@ -425,24 +519,24 @@ static void format_timestamp(const struct timespec *ts, char out[48])
 
 	while (p > micros)	/* zero-padded to six digits */
 		*--p = '0';
-	size_t n = strlen(cached);
-
-	out[0] = '"';
-	memcpy(out + 1, cached, n);
-	out[n + 1] = '.';
-	memcpy(out + n + 2, micros, 6);
-	memcpy(out + n + 8, "Z\"", 3);
+	*o++ = '"';
+	memcpy(o, cached, cached_len);
+	o += cached_len;
+	*o++ = '.';
+	memcpy(o, micros, 6);
+	memcpy(o + 6, "Z\"", 2);
+	return o + 8;
 }
 
 static void event_discard(struct jp_event *ev)
 {
 	if (!ev)
 		return;
-	while (ev->chunks) {
-		struct chunk *next = ev->chunks->next;
+	while (ev->blocks) {
+		struct block *next = ev->blocks->next;
 
-		free(ev->chunks);
-		ev->chunks = next;
+		free(ev->blocks);
+		ev->blocks = next;
 	}
 	if (!spare_event)
 		spare_event = ev;
@@ -454,7 +548,6 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 				const struct timespec *realtime)
 {
 	struct jp_event *ev = spare_event ? spare_event : malloc(sizeof(*ev));
-	char stamp[48];
 
 	spare_event = NULL;
 	if (!ev)
@@ -462,15 +555,19 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	struct jp_obj *root = (struct jp_obj *)&ev->root;
 
 	ev->ctx = ctx;
-	ev->chunks = NULL;
-	ev->used = 0;
+	ev->blocks = NULL;
+	ev->top = ev->inline_arena;
+	ev->end = ev->inline_arena + ARENA_INLINE;
+	ev->json_bound = 2;
 	ev->root = (struct node){ .ev = ev, .is_object = true };
 	if (realtime)
 		ev->ts = *realtime;
 	else
 		clock_gettime(CLOCK_REALTIME, &ev->ts);
-	format_timestamp(&ev->ts, stamp);
-	if (set_json(&ev->root, "timestamp", stamp, strlen(stamp)) ||
+	/* 32 bytes are room enough: the empty arena has 4096 */
+	char *stamp = ev->top;
+
+	if (set_value(&ev->root, "timestamp", stamp, put_timestamp(stamp, &ev->ts)) ||
 	    svc_obj_string(root, "event_type", event_type) ||
 	    svc_obj_string(root, "host", ctx->host->host_name) ||
 	    svc_obj_string(root, "plugin", ctx->name)) {
@@ -480,21 +577,29 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	return ev;
 }
 
-static void serialize(struct text *t, const struct node *obj)
+/* A walk of memcpy()s into room for ev->json_bound bytes; returns the end. */
+static char *serialize(char *o, const struct node *obj)
 {
-	text_putc(t, '{');
+	*o++ = '{';
 	for (const struct node *n = obj->obj.first; n; n = n->next) {
 		if (n != obj->obj.first)
-			text_putc(t, ',');
-		text_json_string(t, n->key, n->key_len, false);
-		text_putc(t, ':');
-		if (n->is_object)
-			serialize(t, n);
-		else
-			text_put(t, n->value.json, n->value.len);
+			*o++ = ',';
+		memcpy(o, n->key, n->key_len);
+		o += n->key_len;
+		if (n->is_object) {
+			o = serialize(o, n);
+		} else {
+			memcpy(o, n->value.json, n->value.len);
+			o += n->value.len;
+		}
 	}
-	text_putc(t, '}');
+	*o++ = '}';
+	return o;
 }
+
+/* reused for every serialization; grows to the largest event and stays */
+static char *scratch;
+static size_t scratch_cap;
 
 int host_event_emit(struct jp_event *ev)
 {
@@ -502,16 +607,25 @@ int host_event_emit(struct jp_event *ev)
 		return -EINVAL;
 	struct jp_plugin_ctx *ctx = ev->ctx;
 
-	scratch.len = 0;
-	serialize(&scratch, &ev->root);
-	if (scratch.failed) {
-		scratch.failed = false;
-		(*ctx->counters[HOST_CNT_ERRORS].value)++;
-		event_discard(ev);
-		return -ENOMEM;
+	if (ev->json_bound > scratch_cap) {
+		size_t cap = scratch_cap ? scratch_cap : 4096;
+
+		while (cap < ev->json_bound)
+			cap *= 2;
+		char *grown = realloc(scratch, cap);
+
+		if (!grown) {
+			(*ctx->counters[HOST_CNT_ERRORS].value)++;
+			event_discard(ev);
+			return -ENOMEM;
+		}
+		scratch = grown;
+		scratch_cap = cap;
 	}
+	size_t len = serialize(scratch, &ev->root) - scratch;
+
 	(*ctx->counters[HOST_CNT_EVENTS].value)++;
-	sinks_write(ctx->host->sinks, scratch.data, scratch.len, &ev->ts);
+	sinks_write(ctx->host->sinks, scratch, len, &ev->ts);
 	event_discard(ev);
 	return 0;
 }
