@@ -138,6 +138,7 @@ void fp_decoder_free(struct fp_decoder *d)
 		return;
 	fp_decoder_flush(d);
 	fp_flow_table_fini(&d->flows);
+	fp_quic_fini(&d->quic);
 	free(d);
 }
 

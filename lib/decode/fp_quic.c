@@ -2,11 +2,10 @@
 /* QUIC v1 Initial decryption: see fp_quic.h. Cryptography from OpenSSL's libcrypto. */
 #include <errno.h>
 #include <stdbool.h>
-#include <stdlib.h>
 #include <string.h>
 
+#include <openssl/core_names.h>
 #include <openssl/evp.h>
-#include <openssl/hmac.h>
 
 #include "fp_quic.h"
 
@@ -61,13 +60,64 @@ bool fp_quic_is_initial(const uint8_t *d, size_t len)
 		       QUIC_V1;
 }
 
+/* Fetch the algorithms and make the contexts on first use; 0 or -ENOMEM. */
+static int quic_ciphers_get(struct fp_quic_ciphers *c)
+{
+	OSSL_PARAM params[] = {
+		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
+		OSSL_PARAM_construct_end(),
+	};
+	EVP_MAC *mac;
+
+	if (c->hmac && c->ecb && c->gcm && c->cipher)
+		return 0;
+	if (!c->hmac) {
+		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+		c->hmac = mac ? EVP_MAC_CTX_new(mac) : NULL;
+		EVP_MAC_free(mac);	/* the context holds its own reference */
+		if (c->hmac && !EVP_MAC_CTX_set_params(c->hmac, params)) {
+			EVP_MAC_CTX_free(c->hmac);
+			c->hmac = NULL;
+		}
+	}
+	if (!c->ecb)
+		c->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
+	if (!c->gcm)
+		c->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
+	if (!c->cipher)
+		c->cipher = EVP_CIPHER_CTX_new();
+	return c->hmac && c->ecb && c->gcm && c->cipher ? 0 : -ENOMEM;
+}
+
+void fp_quic_fini(struct fp_quic_initial *q)
+{
+	struct fp_quic_ciphers *c = &q->ciphers;
+
+	EVP_MAC_CTX_free(c->hmac);
+	EVP_CIPHER_free(c->ecb);
+	EVP_CIPHER_free(c->gcm);
+	EVP_CIPHER_CTX_free(c->cipher);
+	memset(c, 0, sizeof(*c));
+}
+
+/* HMAC-SHA256(key, data) into out (32 bytes) */
+static int quic_hmac(struct fp_quic_ciphers *c, const uint8_t *key, size_t key_len,
+		     const uint8_t *data, size_t len, uint8_t out[32])
+{
+	size_t out_len = 0;
+
+	if (!EVP_MAC_init(c->hmac, key, key_len, NULL) || !EVP_MAC_update(c->hmac, data, len) ||
+	    !EVP_MAC_final(c->hmac, out, &out_len, 32) || out_len != 32)
+		return -ENOMEM;
+	return 0;
+}
+
 /* HKDF-Expand-Label (RFC 8446 7.1) for outputs of at most one SHA-256 block. */
-static int quic_expand_label(const uint8_t secret[32], const char *label, uint8_t *out,
-			     size_t out_len)
+static int quic_expand_label(struct fp_quic_ciphers *c, const uint8_t secret[32],
+			     const char *label, uint8_t *out, size_t out_len)
 {
 	uint8_t info[2 + 1 + 32 + 1 + 1], block[32];
 	size_t label_len = strlen("tls13 ") + strlen(label), n = 0;
-	unsigned int block_len = sizeof(block);
 
 	info[n++] = 0;
 	info[n++] = (uint8_t)out_len;
@@ -77,70 +127,67 @@ static int quic_expand_label(const uint8_t secret[32], const char *label, uint8_
 	n += label_len;
 	info[n++] = 0;		/* empty context */
 	info[n++] = 1;		/* T(1) */
-	if (!HMAC(EVP_sha256(), secret, 32, info, n, block, &block_len))
+	if (quic_hmac(c, secret, 32, info, n, block))
 		return -ENOMEM;
 	memcpy(out, block, out_len);
 	return 0;
 }
 
-static int quic_initial_keys(const uint8_t *dcid, size_t dcid_len, bool server,
-			     struct quic_keys *k)
+static int quic_initial_keys(struct fp_quic_ciphers *c, const uint8_t *dcid, size_t dcid_len,
+			     bool server, struct quic_keys *k)
 {
 	uint8_t initial[32], secret[32];
-	unsigned int len = sizeof(initial);
 
 	/* HKDF-Extract(salt, DCID) is HMAC(salt, DCID) */
-	if (!HMAC(EVP_sha256(), quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial, &len))
-		return -ENOMEM;
-	if (quic_expand_label(initial, server ? "server in" : "client in", secret, 32) ||
-	    quic_expand_label(secret, "quic key", k->key, sizeof(k->key)) ||
-	    quic_expand_label(secret, "quic iv", k->iv, sizeof(k->iv)) ||
-	    quic_expand_label(secret, "quic hp", k->hp, sizeof(k->hp)))
+	if (quic_hmac(c, quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial) ||
+	    quic_expand_label(c, initial, server ? "server in" : "client in", secret, 32) ||
+	    quic_expand_label(c, secret, "quic key", k->key, sizeof(k->key)) ||
+	    quic_expand_label(c, secret, "quic iv", k->iv, sizeof(k->iv)) ||
+	    quic_expand_label(c, secret, "quic hp", k->hp, sizeof(k->hp)))
 		return -ENOMEM;
 	return 0;
 }
 
-static int quic_hp_mask(const uint8_t hp[16], const uint8_t *sample, uint8_t mask[16])
+static int quic_hp_mask(struct fp_quic_ciphers *c, const uint8_t hp[16], const uint8_t *sample,
+			uint8_t mask[16])
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
-	int n = 0, ok;
+	int n = 0;
 
-	if (!c)
-		return -ENOMEM;
-	ok = EVP_EncryptInit_ex(c, EVP_aes_128_ecb(), NULL, hp, NULL) &&
-	     EVP_CIPHER_CTX_set_padding(c, 0) &&
-	     EVP_EncryptUpdate(c, mask, &n, sample, QUIC_SAMPLE_LEN) && n == QUIC_SAMPLE_LEN;
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -EBADMSG;
+	return EVP_EncryptInit_ex2(c->cipher, c->ecb, hp, NULL, NULL) &&
+	       EVP_CIPHER_CTX_set_padding(c->cipher, 0) &&
+	       EVP_EncryptUpdate(c->cipher, mask, &n, sample, QUIC_SAMPLE_LEN) &&
+	       n == QUIC_SAMPLE_LEN ? 0 : -EBADMSG;
 }
 
-static int quic_open(const struct quic_keys *k, uint64_t pn, const uint8_t *aad, size_t aad_len,
-		     const uint8_t *ct, size_t ct_len, uint8_t *out)
+static int quic_open(struct fp_quic_ciphers *c, const struct quic_keys *k, uint64_t pn,
+		     const uint8_t *aad, size_t aad_len, const uint8_t *ct, size_t ct_len,
+		     uint8_t *out)
 {
-	EVP_CIPHER_CTX *c = EVP_CIPHER_CTX_new();
 	uint8_t nonce[12];
-	int n = 0, fin = 0, ok, i;
+	int n = 0, fin = 0, i;
 
-	if (!c)
-		return -ENOMEM;
 	memcpy(nonce, k->iv, sizeof(nonce));
 	for (i = 0; i < 8; i++)
 		nonce[11 - i] ^= (uint8_t)(pn >> (8 * i));
-	ok = EVP_DecryptInit_ex(c, EVP_aes_128_gcm(), NULL, k->key, nonce) &&
-	     EVP_DecryptUpdate(c, NULL, &n, aad, (int)aad_len) &&
-	     EVP_DecryptUpdate(c, out, &n, ct, (int)(ct_len - QUIC_TAG_LEN)) &&
-	     EVP_CIPHER_CTX_ctrl(c, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
-				 (void *)(ct + ct_len - QUIC_TAG_LEN)) &&
-	     EVP_DecryptFinal_ex(c, out + n, &fin);
-	EVP_CIPHER_CTX_free(c);
-	return ok ? 0 : -EBADMSG;
+	return EVP_DecryptInit_ex2(c->cipher, c->gcm, k->key, nonce, NULL) &&
+	       EVP_DecryptUpdate(c->cipher, NULL, &n, aad, (int)aad_len) &&
+	       EVP_DecryptUpdate(c->cipher, out, &n, ct, (int)(ct_len - QUIC_TAG_LEN)) &&
+	       EVP_CIPHER_CTX_ctrl(c->cipher, EVP_CTRL_GCM_SET_TAG, QUIC_TAG_LEN,
+				   (void *)(ct + ct_len - QUIC_TAG_LEN)) &&
+	       EVP_DecryptFinal_ex(c->cipher, out + n, &fin) ? 0 : -EBADMSG;
 }
 
-static int quic_cmp_crypto(const void *a, const void *b)
+/* By offset, equal offsets kept in packet order; an Initial carries a handful of frames. */
+static void quic_sort_crypto(struct fp_quic_crypto *v, size_t n)
 {
-	const struct fp_quic_crypto *x = a, *y = b;
+	for (size_t i = 1; i < n; i++) {
+		struct fp_quic_crypto x = v[i];
+		size_t j = i;
 
-	return x->off < y->off ? -1 : x->off > y->off;
+		for (; j > 0 && v[j - 1].off > x.off; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /* The frames of a decrypted Initial payload: CRYPTO kept, PADDING, PING and ACK skipped. */
@@ -154,7 +201,10 @@ static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out
 		if (!rd_varint(&r, &type))
 			return -EBADMSG;
 		switch (type) {
-		case 0x00:	/* PADDING */
+		case 0x00:	/* PADDING: most of a client's Initial, skipped as one run */
+			while (r.pos < r.len && p[r.pos] == 0)
+				r.pos++;
+			break;
 		case 0x01:	/* PING */
 			break;
 		case 0x02:	/* ACK: largest, delay, range count, first range, ranges */
@@ -180,7 +230,7 @@ static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out
 			break;
 		}
 	}
-	qsort(out->crypto, out->n_crypto, sizeof(out->crypto[0]), quic_cmp_crypto);
+	quic_sort_crypto(out->crypto, out->n_crypto);
 	return 0;
 }
 
@@ -213,10 +263,12 @@ int fp_quic_open_initial(const uint8_t *d, size_t len, const uint8_t *odcid, siz
 	if (plen > sizeof(out->plain) || pn_off + 4 > sizeof(out->header))
 		return -E2BIG;
 
-	err = odcid ? quic_initial_keys(odcid, odcid_len, server, &k) :
-		      quic_initial_keys(dcid, dcid_len, server, &k);
+	err = quic_ciphers_get(&out->ciphers);
 	if (!err)
-		err = quic_hp_mask(k.hp, d + pn_off + 4, mask);
+		err = odcid ? quic_initial_keys(&out->ciphers, odcid, odcid_len, server, &k) :
+			      quic_initial_keys(&out->ciphers, dcid, dcid_len, server, &k);
+	if (!err)
+		err = quic_hp_mask(&out->ciphers, k.hp, d + pn_off + 4, mask);
 	if (err)
 		return err;
 	memcpy(hdr, d, pn_off + 4);
@@ -228,8 +280,8 @@ int fp_quic_open_initial(const uint8_t *d, size_t len, const uint8_t *odcid, siz
 	}
 	if (plen < pn_len + QUIC_TAG_LEN)
 		return -EBADMSG;
-	err = quic_open(&k, pn, hdr, pn_off + pn_len, d + pn_off + pn_len, (size_t)plen - pn_len,
-			out->plain);
+	err = quic_open(&out->ciphers, &k, pn, hdr, pn_off + pn_len, d + pn_off + pn_len,
+			(size_t)plen - pn_len, out->plain);
 	if (err)
 		return err;
 	return quic_frames(out->plain, (size_t)plen - pn_len - QUIC_TAG_LEN, out);

@@ -11,6 +11,8 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include <openssl/types.h>
+
 /* decode-internal: not exported from the library */
 #pragma GCC visibility push(hidden)
 
@@ -23,7 +25,16 @@ struct fp_quic_crypto {
 	size_t len;
 };
 
+/* libcrypto objects made on the first Initial and kept: fetching an algorithm and setting up a
+ * context cost more than deriving the keys and opening a packet with them */
+struct fp_quic_ciphers {
+	EVP_MAC_CTX *hmac;		/* HMAC-SHA256, re-keyed per use */
+	EVP_CIPHER *ecb, *gcm;		/* AES-128: header protection, packet protection */
+	EVP_CIPHER_CTX *cipher;
+};
+
 struct fp_quic_initial {
+	struct fp_quic_ciphers ciphers;
 	uint8_t dcid[20];			/* the packet's Destination Connection ID */
 	uint8_t dcid_len;
 	uint8_t header[FP_QUIC_MAX_PACKET];	/* unprotected header: the AEAD's AAD */
@@ -44,6 +55,9 @@ bool fp_quic_is_initial(const uint8_t *dgram, size_t len);
  */
 int fp_quic_open_initial(const uint8_t *dgram, size_t len, const uint8_t *odcid,
 			 size_t odcid_len, bool server, struct fp_quic_initial *out);
+
+/* Free what fp_quic_open_initial() kept in out (a zeroed struct holds nothing). */
+void fp_quic_fini(struct fp_quic_initial *q);
 
 #pragma GCC visibility pop
 
