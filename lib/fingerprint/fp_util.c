@@ -74,22 +74,68 @@ void fp_str_count2(struct fp_str *s, size_t n)
 	fp_str_addc(s, (char)('0' + n % 10));
 }
 
+/*
+ * The list formatters check the room once per list, then write without per-item checks:
+ * fingerprints are mostly these lists.
+ */
+static bool fp_str_room(struct fp_str *s, size_t need)
+{
+	if (s->overflow || need >= s->size - s->len)
+		s->overflow = true;
+	return !s->overflow;
+}
+
 void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
 {
+	char *p;
+
+	if (!n || !fp_str_room(s, n * 5 - 1))
+		return;
+	p = s->p + s->len;
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fp_str_addc(s, ',');
-		fp_str_hex4(s, v[i]);
+		p[0] = fp_hex_digit(v[i] >> 12);
+		p[1] = fp_hex_digit(v[i] >> 8);
+		p[2] = fp_hex_digit(v[i] >> 4);
+		p[3] = fp_hex_digit(v[i]);
+		p[4] = ',';
+		p += 5;
 	}
+	p[-1] = '\0';
+	s->len += n * 5 - 1;
+}
+
+static unsigned fp_dec_digits(unsigned v)
+{
+	return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
 }
 
 void fp_str_dec_list(struct fp_str *s, const uint16_t *v, size_t n)
 {
+	size_t need;
+	char *p;
+
+	if (!n)
+		return;
+	need = n - 1;
+	for (size_t i = 0; i < n; i++)
+		need += fp_dec_digits(v[i]);
+	if (!fp_str_room(s, need))
+		return;
+	p = s->p + s->len;
 	for (size_t i = 0; i < n; i++) {
-		if (i)
-			fp_str_addc(s, '-');
-		fp_str_dec(s, v[i]);
+		unsigned x = v[i];
+		char *e = p + fp_dec_digits(x);
+
+		p = e;
+		do {
+			*--p = (char)('0' + x % 10);
+			x /= 10;
+		} while (x);
+		*e = '-';
+		p = e + 1;
 	}
+	p[-1] = '\0';
+	s->len += need;
 }
 
 void fp_copy_raw(char *dst, size_t size, const struct fp_str *raw)
@@ -198,9 +244,24 @@ static int fp_cmp_u16(const void *a, const void *b)
 	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
 }
 
+/* Insertion sort for the short lists of real hellos; qsort keeps a crafted one of hundreds
+ * of values from costing n^2 */
+#define FP_SORT_INSERTION_MAX 64
+
 void fp_sort_u16(uint16_t *v, size_t n)
 {
-	qsort(v, n, sizeof(*v), fp_cmp_u16);
+	if (n > FP_SORT_INSERTION_MAX) {
+		qsort(v, n, sizeof(*v), fp_cmp_u16);
+		return;
+	}
+	for (size_t i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
 }
 
 /*

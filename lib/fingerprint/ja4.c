@@ -15,8 +15,9 @@
 #define EXT_SERVER_NAME 0x0000
 #define EXT_ALPN 0x0010
 
-/* room for three u16 lists as hex with separators and the prefix */
-#define JA4_LISTS_MAX (3 * FP_TLS_MAX_LIST * 5 + 64)
+/* three u16 lists as hex with separators and the prefix always fit a raw field: the raw
+ * string is built in place */
+_Static_assert(3 * FP_TLS_MAX_LIST * 5 + 64 <= FP_JA4_RAW_LEN, "JA4 raw field too small");
 
 struct ja4_lists {
 	uint16_t ciphers[FP_TLS_MAX_LIST];
@@ -61,35 +62,33 @@ static void ja4_ext_part(struct fp_str *s, const struct ja4_lists *l)
 static int ja4_variant(const char *prefix, const struct ja4_lists *l, char *hashed,
 		       size_t hashed_size, char *raw, size_t raw_size)
 {
-	char buf[JA4_LISTS_MAX];
 	char hb[FP_HASH12_LEN + 1], hc[FP_HASH12_LEN + 1];
 	struct fp_str s, out;
 	size_t ciphers_len;
 	int err;
 
-	fp_str_init(&s, buf, sizeof(buf));
+	fp_str_init(&s, raw, raw_size);
 	fp_str_puts(&s, prefix);
 	fp_str_addc(&s, '_');
 	ciphers_len = s.len;
 	fp_str_hex_list(&s, l->ciphers, l->n_ciphers);
-	err = fp_hash12(buf + ciphers_len, s.len - ciphers_len, hb);
+	err = fp_hash12(raw + ciphers_len, s.len - ciphers_len, hb);
 	fp_str_addc(&s, '_');
 	ciphers_len = s.len;
 	ja4_ext_part(&s, l);
 	if (s.overflow)
 		return -E2BIG;
 	if (!err)
-		err = fp_hash12(buf + ciphers_len, l->n_exts ? s.len - ciphers_len : 0, hc);
+		err = fp_hash12(raw + ciphers_len, l->n_exts ? s.len - ciphers_len : 0, hc);
 	if (err)
 		return err;
-	fp_copy_raw(raw, raw_size, &s);
 
 	fp_str_init(&out, hashed, hashed_size);
 	fp_str_puts(&out, prefix);
 	fp_str_addc(&out, '_');
-	fp_str_puts(&out, hb);
+	fp_str_add(&out, hb, FP_HASH12_LEN);
 	fp_str_addc(&out, '_');
-	fp_str_puts(&out, hc);
+	fp_str_add(&out, hc, FP_HASH12_LEN);
 	return out.overflow ? -E2BIG : 0;
 }
 
