@@ -12,9 +12,16 @@
 
 #define HTTP_METHOD_MAX 32
 
+/* RFC 9110 5.6.2 tchar; a switch (GCC makes it a bit test), it is asked of every name byte */
 static bool http_is_tchar(uint8_t c)
 {
-	return fp_is_alnum(c) || (c && strchr("!#$%&'*+-.^_`|~", c));
+	switch (c) {
+	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
+	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
+		return true;
+	default:
+		return fp_is_alnum(c);
+	}
 }
 
 static bool http_is_ows(uint8_t c)
@@ -185,17 +192,24 @@ bool fp_http_looks_like_request(const uint8_t *buf, size_t len)
 	return false;
 }
 
+static bool http_span_equals(const uint8_t *buf, struct fp_span s, const char *str, size_t len)
+{
+	return len == s.len && !strncasecmp((const char *)buf + s.off, str, len);
+}
+
 bool fp_http_span_equals(const uint8_t *buf, struct fp_span s, const char *str)
 {
-	return strlen(str) == s.len && !strncasecmp((const char *)buf + s.off, str, s.len);
+	return http_span_equals(buf, s, str, strlen(str));
 }
 
 const struct fp_http_header *fp_http_find_header(const uint8_t *buf,
 						 const struct fp_http_request *req,
 						 const char *name)
 {
+	size_t len = strlen(name);
+
 	for (size_t i = 0; i < req->n_headers; i++)
-		if (fp_http_span_equals(buf, req->headers[i].name, name))
+		if (http_span_equals(buf, req->headers[i].name, name, len))
 			return &req->headers[i];
 	return NULL;
 }

@@ -15,11 +15,17 @@
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
+#include <strings.h>
 
 #include "fp_internal.h"
 
 #define JA4H_MAX_COOKIES 256
-#define JA4H_SCRATCH (FP_HTTP_MAX_HEAD + 2 * FP_HTTP_MAX_HEADERS + JA4H_MAX_COOKIES)
+/*
+ * The raw string "prefix_names_cookie-names_cookie-pairs" is built once and its sections
+ * hashed where they lie. Header names and cookie pairs are disjoint parts of the head, and
+ * cookie names are prefixes of the pairs: with the separators it fits in this.
+ */
+#define JA4H_SCRATCH (2 * FP_HTTP_MAX_HEAD + FP_HTTP_MAX_HEADERS + 2 * JA4H_MAX_COOKIES + 32)
 
 struct ja4h_cookie {
 	uint32_t off, len, name_len;	/* "name=value" (or "name") in the request buffer */
@@ -28,17 +34,21 @@ struct ja4h_cookie {
 struct ja4h_ctx {
 	const uint8_t *buf;
 	const struct fp_http_request *req;
+	uint8_t counted[FP_HTTP_MAX_HEADERS];	/* indexes of the headers JA4H lists */
+	size_t n_counted;
+	const struct fp_http_header *language;	/* the first Accept-Language */
 	struct ja4h_cookie cookies[JA4H_MAX_COOKIES];
 	struct ja4h_cookie sorted[JA4H_MAX_COOKIES];
 	size_t n_cookies;
 	bool has_cookie, has_referer;
 };
 
-static bool ja4h_is_counted(const struct ja4h_ctx *c, const struct fp_http_header *h)
+_Static_assert(FP_HTTP_MAX_HEADERS <= 256, "header indexes are kept in a uint8_t");
+
+static bool ja4h_name_is(const uint8_t *buf, const struct fp_http_header *h, const char *name,
+			 size_t len)
 {
-	return h->name.len && c->buf[h->name.off] != ':' &&
-	       !fp_http_span_equals(c->buf, h->name, "cookie") &&
-	       !fp_http_span_equals(c->buf, h->name, "referer");
+	return h->name.len == len && !strncasecmp((const char *)buf + h->name.off, name, len);
 }
 
 static bool ja4h_is_ows(uint8_t c)
@@ -139,33 +149,24 @@ static void ja4h_language(struct fp_str *s, const uint8_t *buf, const struct fp_
 	fp_str_add(s, out, 4);
 }
 
-static void ja4h_prefix(struct fp_str *s, struct ja4h_ctx *c)
+static void ja4h_prefix(struct fp_str *s, const struct ja4h_ctx *c)
 {
-	size_t n = 0;
-
-	for (size_t i = 0; i < c->req->n_headers; i++)
-		n += ja4h_is_counted(c, &c->req->headers[i]);
 	ja4h_method(s, c->buf, c->req->method);
 	ja4h_version(s, c->buf, c->req->version);
 	fp_str_addc(s, c->has_cookie ? 'c' : 'n');
 	fp_str_addc(s, c->has_referer ? 'r' : 'n');
-	fp_str_count2(s, n);
-	ja4h_language(s, c->buf, fp_http_find_header(c->buf, c->req, "accept-language"));
+	fp_str_count2(s, c->n_counted);
+	ja4h_language(s, c->buf, c->language);
 }
 
 static void ja4h_headers(struct fp_str *s, const struct ja4h_ctx *c)
 {
-	bool first = true;
+	for (size_t i = 0; i < c->n_counted; i++) {
+		const struct fp_http_header *h = &c->req->headers[c->counted[i]];
 
-	for (size_t i = 0; i < c->req->n_headers; i++) {
-		const struct fp_http_header *h = &c->req->headers[i];
-
-		if (!ja4h_is_counted(c, h))
-			continue;
-		if (!first)
+		if (i)
 			fp_str_addc(s, ',');
 		fp_str_add(s, c->buf + h->name.off, h->name.len);
-		first = false;
 	}
 }
 
@@ -179,79 +180,99 @@ static void ja4h_cookie_list(struct fp_str *s, const struct ja4h_ctx *c,
 	}
 }
 
-/* The hash of one section, built in a scratch buffer large enough for any request head. */
-static int ja4h_section_hash(struct ja4h_ctx *c, int section, char out[FP_HASH12_LEN + 1])
+/* "_cookie-names_cookie-pairs" in the given order */
+static void ja4h_cookie_part(struct fp_str *s, const struct ja4h_ctx *c,
+			     const struct ja4h_cookie *v, size_t *names_off, size_t *pairs_off)
 {
-	char scratch[JA4H_SCRATCH];
-	struct fp_str s;
-
-	fp_str_init(&s, scratch, sizeof(scratch));
-	if (section == 0)
-		ja4h_headers(&s, c);
-	else if (c->has_cookie)
-		ja4h_cookie_list(&s, c, c->sorted, section == 1);
-	if (s.overflow)
-		return -E2BIG;
-	return fp_hash12(s.p, s.len, out);
+	fp_str_addc(s, '_');
+	*names_off = s->len;
+	ja4h_cookie_list(s, c, v, true);
+	fp_str_addc(s, '_');
+	*pairs_off = s->len;
+	ja4h_cookie_list(s, c, v, false);
 }
 
-static void ja4h_raw(char *dst, size_t size, const char *prefix, struct ja4h_ctx *c,
-		     const struct ja4h_cookie *cookies)
+/* Which headers count, which carry cookies, the referer, the language: one pass. */
+static int ja4h_scan(struct ja4h_ctx *c)
 {
-	struct fp_str s;
+	const uint8_t *buf = c->buf;
+	int err;
 
-	fp_str_init(&s, dst, size);
-	fp_str_puts(&s, prefix);
-	fp_str_addc(&s, '_');
-	ja4h_headers(&s, c);
-	fp_str_addc(&s, '_');
-	ja4h_cookie_list(&s, c, cookies, true);
-	fp_str_addc(&s, '_');
-	ja4h_cookie_list(&s, c, cookies, false);
-	if (s.overflow)
-		dst[0] = '\0';
+	for (size_t i = 0; i < c->req->n_headers; i++) {
+		const struct fp_http_header *h = &c->req->headers[i];
+
+		if (ja4h_name_is(buf, h, "cookie", 6)) {
+			c->has_cookie = true;
+			err = ja4h_add_cookies(c, h->value);
+			if (err)
+				return err;
+		} else if (ja4h_name_is(buf, h, "referer", 7)) {
+			c->has_referer = true;
+		} else if (h->name.len && buf[h->name.off] != ':') {
+			c->counted[c->n_counted++] = (uint8_t)i;
+			if (!c->language && ja4h_name_is(buf, h, "accept-language", 15))
+				c->language = h;
+		}
+	}
+	return 0;
 }
 
 int fp_ja4h(const uint8_t *buf, const struct fp_http_request *req, struct fp_ja4h *out)
 {
-	struct ja4h_ctx c;
-	char prefix[13], h[3][FP_HASH12_LEN + 1];
-	struct fp_str s;
-	int err = 0;
+	struct ja4h_ctx c;	/* not zeroed whole: the cookie arrays are large */
+	char scratch[JA4H_SCRATCH], h[3][FP_HASH12_LEN + 1];
+	size_t prefix_len, names_off, pairs_off, head_len;
+	struct fp_str s, o;
+	int err;
 
+	if (req->n_headers > FP_HTTP_MAX_HEADERS)
+		return -EINVAL;
 	c.buf = buf;
 	c.req = req;
-	c.n_cookies = 0;
+	c.n_counted = c.n_cookies = 0;
+	c.language = NULL;
 	c.has_cookie = c.has_referer = false;
-	for (size_t i = 0; i < req->n_headers && !err; i++) {
-		const struct fp_http_header *hd = &req->headers[i];
-
-		if (fp_http_span_equals(buf, hd->name, "cookie")) {
-			c.has_cookie = true;
-			err = ja4h_add_cookies(&c, hd->value);
-		} else if (fp_http_span_equals(buf, hd->name, "referer")) {
-			c.has_referer = true;
-		}
-	}
+	err = ja4h_scan(&c);
 	if (err)
 		return err;
 	memcpy(c.sorted, c.cookies, c.n_cookies * sizeof(c.cookies[0]));
 	qsort_r(c.sorted, c.n_cookies, sizeof(c.sorted[0]), ja4h_cookie_cmp, (void *)buf);
 
-	fp_str_init(&s, prefix, sizeof(prefix));
+	/* ja4h_r: prefix_names_sorted-cookie-names_sorted-cookie-pairs */
+	fp_str_init(&s, scratch, sizeof(scratch));
 	ja4h_prefix(&s, &c);
-	for (int i = 0; i < 3 && !err; i++)
-		err = ja4h_section_hash(&c, i, h[i]);
+	prefix_len = s.len;
+	fp_str_addc(&s, '_');
+	ja4h_headers(&s, &c);
+	head_len = s.len;
+	ja4h_cookie_part(&s, &c, c.sorted, &names_off, &pairs_off);
+	if (s.overflow)
+		return -E2BIG;
+	err = fp_hash12(scratch + prefix_len + 1, head_len - prefix_len - 1, h[0]);
+	if (!err)	/* the sections end at the next '_' */
+		err = fp_hash12(scratch + names_off, pairs_off - 1 - names_off, h[1]);
+	if (!err)
+		err = fp_hash12(scratch + pairs_off, s.len - pairs_off, h[2]);
 	if (err)
 		return err;
+	fp_copy_raw(out->ja4h_r, sizeof(out->ja4h_r), &s);
 
-	fp_str_init(&s, out->ja4h, sizeof(out->ja4h));
-	fp_str_puts(&s, prefix);
-	for (int i = 0; i < 3; i++) {
-		fp_str_addc(&s, '_');
-		fp_str_puts(&s, h[i]);
+	/* ja4h_ro: the same with the cookies in wire order */
+	if (c.n_cookies < 2) {
+		fp_copy_raw(out->ja4h_ro, sizeof(out->ja4h_ro), &s);
+	} else {
+		fp_str_init(&o, out->ja4h_ro, sizeof(out->ja4h_ro));
+		fp_str_add(&o, scratch, head_len);
+		ja4h_cookie_part(&o, &c, c.cookies, &names_off, &pairs_off);
+		if (o.overflow)
+			out->ja4h_ro[0] = '\0';
 	}
-	ja4h_raw(out->ja4h_r, sizeof(out->ja4h_r), prefix, &c, c.sorted);
-	ja4h_raw(out->ja4h_ro, sizeof(out->ja4h_ro), prefix, &c, c.cookies);
-	return s.overflow ? -E2BIG : 0;
+
+	fp_str_init(&o, out->ja4h, sizeof(out->ja4h));
+	fp_str_add(&o, scratch, prefix_len);
+	for (int i = 0; i < 3; i++) {
+		fp_str_addc(&o, '_');
+		fp_str_add(&o, h[i], FP_HASH12_LEN);
+	}
+	return o.overflow ? -E2BIG : 0;
 }
