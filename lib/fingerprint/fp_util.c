@@ -246,7 +246,7 @@ static int fp_cmp_u16(const void *a, const void *b)
 
 /* Insertion sort for the short lists of real hellos; qsort keeps a crafted one of hundreds
  * of values from costing n^2 */
-#define FP_SORT_INSERTION_MAX 64
+#define FP_SORT_INSERTION_MAX 128
 
 void fp_sort_u16(uint16_t *v, size_t n)
 {
