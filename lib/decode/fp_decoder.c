@@ -412,8 +412,11 @@ static int fp_flow_get(struct fp_decoder *d, const struct fp_pkt *p, int64_t now
 		       struct fp_flow **out, int *dir)
 {
 	struct fp_flow_key key;
-	uint32_t hash = fp_flow_key_of(p, &key, dir);
-	struct fp_flow *f = fp_flow_find(&d->flows, &key, hash);
+	struct fp_flow *f;
+	uint32_t hash;
+
+	fp_flow_key_of(p, &key, dir);
+	f = fp_flow_find(&d->flows, &key, &hash);
 
 	if (f) {
 		fp_flow_touch(&d->flows, f);

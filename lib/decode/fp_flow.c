@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* The TCP flow table: see fp_flow.h. */
+#include <endian.h>
 #include <errno.h>
 #include <stdlib.h>
 #include <string.h>
@@ -37,41 +38,73 @@ void fp_flow_table_fini(struct fp_flow_table *t)
 	memset(t, 0, sizeof(*t));
 }
 
-/* A multiplicative mix of the key's 32-bit words (the key is 40 bytes). */
+_Static_assert(sizeof(struct fp_flow_key) == 5 * sizeof(uint64_t), "the key is five words");
+
+/* A multiplicative mix of the key's five 64-bit words, with a shift after each multiply so
+ * that every bit of a word reaches the low bits the bucket index takes. */
 static uint32_t fp_flow_hash(const struct fp_flow_key *key)
 {
-	uint32_t w[sizeof(*key) / 4];
-	uint64_t h = 0x9e3779b97f4a7c15ull;
-	size_t i;
+	uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
 
 	memcpy(w, key, sizeof(w));
-	for (i = 0; i < sizeof(w) / 4; i++)
+	for (size_t i = 0; i < 5; i++) {
 		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
-	return (uint32_t)(h ^ h >> 32);
+		h ^= h >> 32;
+	}
+	return (uint32_t)h;
 }
 
-uint32_t fp_flow_key_of(const struct fp_pkt *p, struct fp_flow_key *key, int *dir)
+static bool fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
 {
-	int c = memcmp(p->src, p->dst, 16);
+	uint64_t x[5], y[5];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+}
+
+/* memcmp() order of two 16-byte addresses, without the call */
+static int fp_addr_cmp(const uint8_t *a, const uint8_t *b)
+{
+	uint64_t x[2], y[2];
+
+	memcpy(x, a, sizeof(x));
+	memcpy(y, b, sizeof(y));
+	for (int i = 0; i < 2; i++) {
+		x[i] = be64toh(x[i]);
+		y[i] = be64toh(y[i]);
+		if (x[i] != y[i])
+			return x[i] < y[i] ? -1 : 1;
+	}
+	return 0;
+}
+
+void fp_flow_key_of(const struct fp_pkt *p, struct fp_flow_key *key, int *dir)
+{
+	int c = fp_addr_cmp(p->src, p->dst);
 
 	*dir = c > 0 || (c == 0 && p->sport > p->dport);
-	memset(key, 0, sizeof(*key));
 	key->family = (uint8_t)p->family;
 	key->proto = p->proto;
+	key->pad[0] = key->pad[1] = 0;
 	memcpy(key->addr[*dir], p->src, 16);
 	memcpy(key->addr[!*dir], p->dst, 16);
 	key->port[*dir] = p->sport;
 	key->port[!*dir] = p->dport;
-	return fp_flow_hash(key);
 }
 
 struct fp_flow *fp_flow_find(struct fp_flow_table *t, const struct fp_flow_key *key,
-			     uint32_t hash)
+			     uint32_t *hash)
 {
-	struct fp_flow *f;
+	struct fp_flow *f = t->newest;
 
-	for (f = t->buckets[hash & t->mask]; f; f = f->hnext)
-		if (f->hash == hash && !memcmp(&f->key, key, sizeof(*key)))
+	if (f && fp_flow_key_eq(&f->key, key)) {
+		*hash = f->hash;
+		return f;
+	}
+	*hash = fp_flow_hash(key);
+	for (f = t->buckets[*hash & t->mask]; f; f = f->hnext)
+		if (f->hash == *hash && fp_flow_key_eq(&f->key, key))
 			return f;
 	return NULL;
 }

@@ -66,10 +66,14 @@ int fp_flow_table_init(struct fp_flow_table *t, uint32_t max_flows);
 void fp_flow_table_fini(struct fp_flow_table *t);
 
 /* The key of a packet's flow; *dir: the index of the packet's sender in the key. */
-uint32_t fp_flow_key_of(const struct fp_pkt *p, struct fp_flow_key *key, int *dir);
+void fp_flow_key_of(const struct fp_pkt *p, struct fp_flow_key *key, int *dir);
 
+/*
+ * The flow of a key, or NULL; *hash is set for fp_flow_add(). The newest flow is tried
+ * before the hash is computed: consecutive packets mostly belong to one flow.
+ */
 struct fp_flow *fp_flow_find(struct fp_flow_table *t, const struct fp_flow_key *key,
-			     uint32_t hash);
+			     uint32_t *hash);
 /* A new zeroed flow, the newest; NULL when out of memory. The caller keeps count <= max. */
 struct fp_flow *fp_flow_add(struct fp_flow_table *t, const struct fp_flow_key *key, uint32_t hash);
 void fp_flow_touch(struct fp_flow_table *t, struct fp_flow *f);
