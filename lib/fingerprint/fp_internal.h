@@ -62,6 +62,7 @@ void fp_str_count2(struct fp_str *s, size_t n);
 
 /* Drop GREASE values; returns the new count. */
 size_t fp_tls_strip_grease(const uint16_t *in, size_t n, uint16_t *out);
+/* Ascending; n is at most FP_TLS_MAX_LIST (the capacity of every list of a hello). */
 void fp_sort_u16(uint16_t *v, size_t n);
 
 /* First and last "characters" of an ALPN value per the JA4 spec (hex rule); "00" if empty. */

@@ -2,7 +2,6 @@
 /* String building, hashing (OpenSSL libcrypto EVP) and small list helpers. */
 #include <errno.h>
 #include <pthread.h>
-#include <stdlib.h>
 #include <string.h>
 
 #include <openssl/evp.h>
@@ -239,29 +238,38 @@ size_t fp_tls_strip_grease(const uint16_t *in, size_t n, uint16_t *out)
 	return m;
 }
 
-static int fp_cmp_u16(const void *a, const void *b)
-{
-	return (int)*(const uint16_t *)a - (int)*(const uint16_t *)b;
-}
-
-/* Insertion sort for the short lists of real hellos; qsort keeps a crafted one of hundreds
- * of values from costing n^2 */
-#define FP_SORT_INSERTION_MAX 128
+/* Short lists sort fastest by insertion; longer ones by two counting passes (stable LSD radix
+ * sort, linear: a crafted hello of hundreds of values costs no more than its length). */
+#define FP_SORT_INSERTION_MAX 32
 
 void fp_sort_u16(uint16_t *v, size_t n)
 {
-	if (n > FP_SORT_INSERTION_MAX) {
-		qsort(v, n, sizeof(*v), fp_cmp_u16);
+	uint16_t tmp[FP_TLS_MAX_LIST];
+	uint32_t lo[257] = { 0 }, hi[257] = { 0 };
+
+	if (n <= FP_SORT_INSERTION_MAX || n > FP_TLS_MAX_LIST) {	/* the latter: not a hello's */
+		for (size_t i = 1; i < n; i++) {
+			uint16_t x = v[i];
+			size_t j = i;
+
+			for (; j > 0 && v[j - 1] > x; j--)
+				v[j] = v[j - 1];
+			v[j] = x;
+		}
 		return;
 	}
-	for (size_t i = 1; i < n; i++) {
-		uint16_t x = v[i];
-		size_t j = i;
-
-		for (; j > 0 && v[j - 1] > x; j--)
-			v[j] = v[j - 1];
-		v[j] = x;
+	for (size_t i = 0; i < n; i++) {
+		lo[(v[i] & 0xff) + 1]++;
+		hi[(v[i] >> 8) + 1]++;
 	}
+	for (size_t b = 1; b < 257; b++) {
+		lo[b] += lo[b - 1];
+		hi[b] += hi[b - 1];
+	}
+	for (size_t i = 0; i < n; i++)
+		tmp[lo[v[i] & 0xff]++] = v[i];
+	for (size_t i = 0; i < n; i++)
+		v[hi[tmp[i] >> 8]++] = tmp[i];
 }
 
 /*
