@@ -73,6 +73,19 @@ static size_t rd_avail(struct tls_rd *r)
 	return r->rec_left < r->len - r->pos ? r->rec_left : r->len - r->pos;
 }
 
+/* Are n bytes there in the current record? Most reads are, and take no loop. */
+static inline bool rd_fast(const struct tls_rd *r, size_t n)
+{
+	return !r->err && r->rec_left >= n && r->len - r->pos >= n;
+}
+
+static inline void rd_advance(struct tls_rd *r, size_t n)
+{
+	r->pos += n;
+	r->rec_left -= n;
+	r->off += n;
+}
+
 /* Read n bytes into dst (or skip them when dst is NULL). */
 static void rd_bytes(struct tls_rd *r, void *dst, size_t n)
 {
@@ -87,9 +100,7 @@ static void rd_bytes(struct tls_rd *r, void *dst, size_t n)
 			memcpy(d, r->buf + r->pos, k);
 			d += k;
 		}
-		r->pos += k;
-		r->rec_left -= k;
-		r->off += k;
+		rd_advance(r, k);
 		n -= k;
 	}
 }
@@ -98,6 +109,11 @@ static unsigned rd_u8(struct tls_rd *r)
 {
 	uint8_t b = 0;
 
+	if (rd_fast(r, 1)) {
+		b = r->buf[r->pos];
+		rd_advance(r, 1);
+		return b;
+	}
 	rd_bytes(r, &b, 1);
 	return r->err ? 0 : b;
 }
@@ -106,6 +122,12 @@ static unsigned rd_u16(struct tls_rd *r)
 {
 	uint8_t b[2] = { 0, 0 };
 
+	if (rd_fast(r, 2)) {
+		const uint8_t *p = r->buf + r->pos;
+
+		rd_advance(r, 2);
+		return (unsigned)p[0] << 8 | p[1];
+	}
 	rd_bytes(r, b, 2);
 	return r->err ? 0 : (unsigned)b[0] << 8 | b[1];
 }
@@ -164,9 +186,7 @@ static void rd_u16_list(struct tls_rd *r, size_t end, uint16_t *out, uint16_t *n
 		}
 		for (size_t i = 0; i < k; i += 2)
 			out[(*n)++] = (uint16_t)(p[i] << 8 | p[i + 1]);
-		r->pos += k;
-		r->rec_left -= k;
-		r->off += k;
+		rd_advance(r, k);
 	}
 }
 
