@@ -4,11 +4,15 @@
  *
  * This is the per-event hot path of the whole daemon (tens of thousands of events a second
  * from a busy web server, on the same cores as the server; every event of a capture file with
- * --read-pcap), so an event is a small tree in one arena: no allocation per event unless it
- * outgrows 4 kB (a freed event is kept for the next). Each key is encoded once as `"key":`
- * and each value written JSON-encoded straight into the arena, strings in one pass (plain
- * runs 8 bytes at a time, UTF-8 checked only where a byte >= 0x80 is); serialization is a walk
- * of memcpy()s into room reserved once. A general JSON library cost ~6 us per event here,
+ * --read-pcap), so an event is a small tree in one arena, with no allocation unless it
+ * outgrows 4 kB (a freed event is kept for the next). A field is written once, JSON-encoded,
+ * at the arena's top as `"key":value` (strings in one pass: plain runs 8 bytes at a time, UTF-8
+ * checked only where a byte >= 0x80 is), with the separators that lead to it. So while the
+ * fields come in order, as plugins add them, the arena's text is the event's JSON as it is
+ * sent: emit adds the closing braces and hands it to the sinks. The tree (nodes are taken from
+ * the arena's other end) keeps what the SDK promises for the other cases: a key added again
+ * replaces its value in place, an object can be added to after another was opened; then emit
+ * serializes the tree, a walk of memcpy()s. A general JSON library cost ~6 us per event here,
  * mostly malloc and formatting.
  */
 #include <arpa/inet.h>
@@ -22,7 +26,10 @@
 #include "sinks/sink.h"
 
 #define ARENA_INLINE 4096
-#define ARENA_BLOCK 4096	/* overflow blocks: this, or what one value needs */
+#define ARENA_BLOCK 4096	/* overflow blocks: this, or what one field needs */
+#define ARENA_MAX (SIZE_MAX / 4)	/* larger requests fail: sums of a few cannot wrap */
+#define OPEN_MAX 8		/* objects open in the text at once; deeper, the tree is used */
+#define KEY_FAST 32		/* plain keys up to this long are encoded while they are measured */
 
 struct node {
 	struct jp_event *ev;		/* the services get only the object, and need the arena */
@@ -50,22 +57,32 @@ struct jp_event {
 	struct jp_plugin_ctx *ctx;
 	struct timespec ts;
 	struct node root;		/* the event's top-level object */
-	char *top, *end;		/* the free room of the arena's current block */
+	/* the current block's free room: text is written up from top, nodes taken down from end */
+	char *top, *end;
 	struct block *blocks;		/* arena overflow, freed with the event */
-	size_t json_bound;		/* the serialized length is at most this */
+	size_t json_bound;		/* the tree's serialized length is at most this */
+	/*
+	 * in_order: the text from inline_arena to top is the event's JSON but for the braces of
+	 * the open[] objects (root first). A field of an object that is not open, a key added
+	 * again, an object deeper than OPEN_MAX or an arena block filled end it.
+	 */
+	bool in_order;
+	size_t n_open;
+	struct node *open[OPEN_MAX];
 	char inline_arena[ARENA_INLINE] __attribute__((aligned(16)));
 };
 
 static struct jp_event *spare_event;	/* the loop is single-threaded: one spare suffices */
 
-/* ---- arena: values are written at its top, then kept or overwritten -------------------- */
+/* ---- arena ------------------------------------------------------------------------------ */
 
-/* At least size free bytes at ev->top: a new block when the current one is short. */
+/* At least size free bytes at ev->top: a new block when the current one is short (the text
+ * goes on there, so it is no longer the event's JSON). */
 static char *arena_room(struct jp_event *ev, size_t size)
 {
 	if ((size_t)(ev->end - ev->top) >= size)
 		return ev->top;
-	if (size > SIZE_MAX / 4)
+	if (size > ARENA_MAX)
 		return NULL;
 	size_t cap = size > ARENA_BLOCK ? size : ARENA_BLOCK;
 	struct block *b = malloc(sizeof(*b) + cap);
@@ -76,19 +93,18 @@ static char *arena_room(struct jp_event *ev, size_t size)
 	ev->blocks = b;
 	ev->top = b->data;
 	ev->end = b->data + cap;
+	ev->in_order = false;
 	return ev->top;
 }
 
 static struct node *node_alloc(struct jp_event *ev)
 {
 	const uintptr_t align = _Alignof(struct node) - 1;
-	char *p = arena_room(ev, sizeof(struct node) + align);
 
-	if (!p)
+	if (!arena_room(ev, sizeof(struct node) + align))
 		return NULL;
-	p = (char *)(((uintptr_t)p + align) & ~align);
-	ev->top = p + sizeof(struct node);
-	return memset(p, 0, sizeof(struct node));
+	ev->end = (char *)(((uintptr_t)ev->end - sizeof(struct node)) & ~align);
+	return memset(ev->end, 0, sizeof(struct node));
 }
 
 /* ---- JSON text of values ----------------------------------------------------------------- */
@@ -105,10 +121,11 @@ static const unsigned char json_class[256] = {
 	[0x80 ... 0xff] = J_HIGH,
 };
 
-/* The longest JSON string len bytes can become (\u00XX for each), quotes included. */
+/* The longest JSON string len bytes can become (\u00XX for each), quotes included; past
+ * ARENA_MAX when it cannot be held, and sums of three stay past it. */
 static size_t json_string_max(size_t len)
 {
-	return len > SIZE_MAX / 8 ? SIZE_MAX : 6 * len + 2;
+	return len > ARENA_MAX / 6 ? ARENA_MAX + 1 : 6 * len + 2;
 }
 
 /* Whether one of the 8 bytes in w is not J_PLAIN: the has-less-than and has-zero-byte word
@@ -225,89 +242,221 @@ static char *put_json_bytes(char *o, const char *s, size_t len)
 	return o;
 }
 
-/* ---- the tree ------------------------------------------------------------------------------ */
+/* ---- fields ------------------------------------------------------------------------------ */
 
 static struct node *as_node(struct jp_obj *obj)
 {
 	return (struct node *)obj;
 }
 
-/* The key's node in obj, added at the end (keys keep the order of first addition) if absent. */
-static struct node *child(struct node *obj, const char *key)
+/* A field being added: [closing braces][comma]"key":value written at the arena's top. */
+struct field {
+	struct node *obj;
+	char *key;		/* "key": */
+	size_t key_len;
+	size_t closes;		/* open objects that adding to obj closes */
+	bool is_new;		/* no lookup: the key is known to be new (the header) */
+};
+
+/* Whether the text can go on with a field of obj, and how many open objects that closes. */
+static void field_place(struct field *f, struct node *obj)
 {
 	struct jp_event *ev = obj->ev;
-	size_t len = strlen(key);
-	char *k = arena_room(ev, json_string_max(len) + 1);
 
-	if (!k)
+	f->obj = obj;
+	f->closes = 0;
+	f->is_new = false;
+	if (!ev->in_order)
+		return;
+	for (size_t i = ev->n_open; i-- > 0;) {
+		if (ev->open[i] == obj) {
+			f->closes = ev->n_open - 1 - i;
+			return;
+		}
+	}
+	ev->in_order = false;	/* obj was closed */
+}
+
+/* The separators before the key: room for f->closes + 1 bytes at o. */
+static char *put_separators(const struct field *f, char *o)
+{
+	if (!f->obj->ev->in_order)
+		return o;
+	for (size_t i = 0; i < f->closes; i++)	/* mostly none */
+		*o++ = '}';
+	if (f->obj->obj.first)
+		*o++ = ',';
+	return o;
+}
+
+/*
+ * Start a field of obj: writes the separators and "key": at the arena's top and returns where
+ * the value goes, with room for value_max bytes (NULL: out of memory). Nothing is kept until
+ * field_commit().
+ */
+static char *field_begin(struct field *f, struct node *obj, const char *key, size_t value_max)
+{
+	struct jp_event *ev = obj->ev;
+
+	field_place(f, obj);
+	char *o = arena_room(ev, f->closes + 1 + KEY_FAST + 3 + value_max);
+
+	if (!o)
 		return NULL;
-	char *end = put_json_string(k, key, len, false);
+	char *k = put_separators(f, o), *fast_end = k + 1 + KEY_FAST;
+	const unsigned char *p = (const unsigned char *)key;
 
-	*end++ = ':';
-	len = end - k;
+	/* most keys are short literals that need no escaping: copied while measured */
+	o = k;
+	*o++ = '"';
+	while (json_class[*p] == J_PLAIN && o < fast_end)
+		*o++ = *p++;
+	if (*p) {		/* longer, or to be escaped */
+		size_t len = strlen(key);
+
+		o = arena_room(ev, f->closes + 1 + json_string_max(len) + 1 + value_max);
+		if (!o)
+			return NULL;
+		k = put_separators(f, o);
+		o = put_json_string(k, key, len, false);
+	} else {
+		*o++ = '"';
+	}
+	*o++ = ':';
+	f->key = k;
+	f->key_len = o - k;
+	return o;
+}
+
+/* Start a field whose "key": text is given and known to be new in obj. */
+static char *field_begin_new(struct field *f, struct node *obj, const char *key, size_t key_len,
+			     size_t value_max)
+{
+	field_place(f, obj);
+	char *o = arena_room(obj->ev, f->closes + 1 + key_len + value_max);
+
+	if (!o)
+		return NULL;
+	o = put_separators(f, o);
+	memcpy(o, key, key_len);
+	f->key = o;
+	f->key_len = key_len;
+	f->is_new = true;
+	return o + key_len;
+}
+
+static struct node *lookup(const struct node *obj, const char *key, size_t key_len)
+{
 	for (struct node *n = obj->obj.first; n; n = n->next)
-		if (n->key_len == len && !memcmp(n->key, k, len))
-			return n;	/* the encoded key at the top is overwritten later */
-	ev->top = end;
+		if (n->key_len == key_len && !memcmp(n->key, key, key_len))
+			return n;
+	return NULL;
+}
+
+static struct node *append(struct field *f)
+{
+	struct jp_event *ev = f->obj->ev;
 	struct node *n = node_alloc(ev);
 
 	if (!n)
 		return NULL;
 	n->ev = ev;
-	n->key = k;
-	n->key_len = len;
-	ev->json_bound += len + 1;	/* and a comma */
-	if (obj->obj.last)
-		obj->obj.last->next = n;
+	n->key = f->key;
+	n->key_len = f->key_len;
+	ev->json_bound += f->key_len + 1;	/* and a comma */
+	if (f->obj->obj.last)
+		f->obj->obj.last->next = n;
 	else
-		obj->obj.first = n;
-	obj->obj.last = n;
+		f->obj->obj.first = n;
+	f->obj->obj.last = n;
 	return n;
 }
 
-/* Keep the value just written at the arena's top, [json, end), as key's value. */
-static int set_value(struct node *obj, const char *key, char *json, char *end)
+static void node_set_value(struct node *n, const char *value, const char *end)
 {
-	struct jp_event *ev = obj->ev;
-
-	ev->top = end;
-	struct node *n = child(obj, key);
-
-	if (!n)
-		return -ENOMEM;
 	n->is_object = false;
-	n->value.json = json;
-	n->value.len = end - json;
-	ev->json_bound += end - json;
-	return 0;
+	n->value.json = value;
+	n->value.len = end - value;
+	n->ev->json_bound += end - value;
 }
 
-static char *value_room(struct jp_obj *obj, size_t size)
+static void node_make_object(struct node *n)
 {
-	return arena_room(as_node(obj)->ev, size);
+	struct jp_event *ev = n->ev;
+
+	if (!n->is_object) {
+		n->is_object = true;
+		n->obj.first = n->obj.last = NULL;
+		ev->json_bound += 2;
+	}
+	if (ev->n_open == OPEN_MAX)
+		ev->in_order = false;
+	else if (ev->in_order)
+		ev->open[ev->n_open++] = n;
+}
+
+/* A key added again gets the new value in its place; the text no longer reads in order. */
+static struct node *field_replace(struct field *f, struct node *n, char *end, bool is_object)
+{
+	struct jp_event *ev = f->obj->ev;
+
+	ev->top = end;
+	ev->in_order = false;
+	if (is_object)
+		node_make_object(n);
+	else
+		node_set_value(n, f->key + f->key_len, end);
+	return n;
+}
+
+/*
+ * Keep the field whose value was written up to end: a new key is appended to obj, an existing
+ * one gets the new value in its place. With is_object the value is the object's "{", and an
+ * object that was there already stays as it was. Returns the key's node, NULL on ENOMEM.
+ */
+static struct node *field_commit(struct field *f, char *end, bool is_object)
+{
+	struct jp_event *ev = f->obj->ev;
+	struct node *n = f->is_new ? NULL : lookup(f->obj, f->key, f->key_len);
+
+	if (n)
+		return is_object && n->is_object ? n : field_replace(f, n, end, is_object);
+	ev->top = end;
+	ev->n_open -= f->closes;
+	n = append(f);
+	if (!n)
+		return NULL;
+	if (is_object)
+		node_make_object(n);
+	else
+		node_set_value(n, f->key + f->key_len, end);
+	return n;
+}
+
+static int field_value(struct field *f, char *end)
+{
+	return field_commit(f, end, false) ? 0 : -ENOMEM;
 }
 
 /* ---- services --------------------------------------------------------------------------- */
 
 static struct jp_obj *svc_obj_object(struct jp_obj *parent, const char *key)
 {
-	struct node *n = child(as_node(parent), key);
+	struct field f;
+	char *o = field_begin(&f, as_node(parent), key, 1);
 
-	if (!n)
+	if (!o)
 		return NULL;
-	if (!n->is_object) {	/* new, or a value replaced by an object */
-		n->is_object = true;
-		n->obj.first = n->obj.last = NULL;
-		n->ev->json_bound += 2;
-	}
-	return (struct jp_obj *)n;
+	*o++ = '{';
+	return (struct jp_obj *)field_commit(&f, o, true);
 }
 
 /* Bytes from a packet or a process: as they are when valid UTF-8 without NUL, else every byte
  * outside printable ASCII as \xNN. */
 static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *value, size_t len)
 {
-	char *json = value_room(obj, json_string_max(len));
+	struct field f;
+	char *json = field_begin(&f, as_node(obj), key, json_string_max(len));
 
 	if (!json)
 		return -ENOMEM;
@@ -315,75 +464,60 @@ static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *v
 
 	if (!end)
 		end = put_json_bytes(json, value, len);
-	return set_value(as_node(obj), key, json, end);
+	return field_value(&f, end);
 }
 
-static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value)
+/* A field whose value, which must be UTF-8, is a JSON string; the key is given as text
+ * (key_len 0) or encoded and new (the header). */
+static int string_field(struct node *obj, const char *key, size_t key_len, const char *value)
 {
+	struct field f;
+
 	if (!value)
 		return -EINVAL;
-	size_t len = strlen(value);
-	char *json = value_room(obj, json_string_max(len));
+	size_t len = strlen(value), max = json_string_max(len);
+	char *json = key_len ? field_begin_new(&f, obj, key, key_len, max) :
+			       field_begin(&f, obj, key, max);
 
 	if (!json)
 		return -ENOMEM;
 	char *end = put_json_string(json, value, len, true);
 
-	return end ? set_value(as_node(obj), key, json, end) : -EINVAL;
+	return end ? field_value(&f, end) : -EINVAL;
 }
 
-/* Decimal digits of v, right-aligned ending at end; returns where they start. */
-static char *format_u64(uint64_t v, char *end)
+static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value)
 {
-	do {
-		*--end = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	return end;
+	return string_field(as_node(obj), key, 0, value);
 }
 
 /* The decimal digits of v at o; returns their end. */
 static char *put_u64(char *o, uint64_t v)
 {
 	char digits[20];
-	char *end = digits + sizeof(digits);
-	char *p = format_u64(v, end);
+	int n = 0;
 
-	memcpy(o, p, end - p);
-	return o + (end - p);
-}
-
-/* Ports, counts, lengths on every event: printf's format parsing cost more than the digits. */
-static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
-{
-	char *json = value_room(obj, 21);
-
-	if (!json)
-		return -ENOMEM;
-	char *o = json;
-
-	if (value < 0)
-		*o++ = '-';
-	o = put_u64(o, value < 0 ? -(uint64_t)value : (uint64_t)value);
-	return set_value(as_node(obj), key, json, o);
-}
-
-static int svc_obj_bool(struct jp_obj *obj, const char *key, bool value)
-{
-	char *json = value_room(obj, 5);
-
-	if (!json)
-		return -ENOMEM;
-	memcpy(json, value ? "true" : "false", 5);
-	return set_value(as_node(obj), key, json, json + (value ? 4 : 5));
+	do {
+		digits[n++] = '0' + v % 10;
+		v /= 10;
+	} while (v);
+	while (n)
+		*o++ = digits[--n];
+	return o;
 }
 
 static char *put_ipv4(char *o, const uint8_t *b)
 {
 	for (int i = 0; i < 4; i++) {
+		unsigned v = b[i];
+
 		if (i)
 			*o++ = '.';
-		o = put_u64(o, b[i]);
+		if (v >= 100)
+			*o++ = '0' + v / 100;
+		if (v >= 10)
+			*o++ = '0' + v / 10 % 10;
+		*o++ = '0' + v % 10;
 	}
 	return o;
 }
@@ -436,21 +570,45 @@ static char *put_ipv6(char *o, const uint8_t *a)
 	return o;
 }
 
+/* Ports, counts, lengths on every event: printf's format parsing cost more than the digits. */
+static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
+{
+	struct field f;
+	char *o = field_begin(&f, as_node(obj), key, 21);
+
+	if (!o)
+		return -ENOMEM;
+	if (value < 0)
+		*o++ = '-';
+	o = put_u64(o, value < 0 ? -(uint64_t)value : (uint64_t)value);
+	return field_value(&f, o);
+}
+
+static int svc_obj_bool(struct jp_obj *obj, const char *key, bool value)
+{
+	struct field f;
+	char *o = field_begin(&f, as_node(obj), key, 5);
+
+	if (!o)
+		return -ENOMEM;
+	memcpy(o, value ? "true" : "false", 5);
+	return field_value(&f, o + (value ? 4 : 5));
+}
+
 /* Two addresses on every event. */
 static int svc_obj_ip(struct jp_obj *obj, const char *key, int family, const void *addr)
 {
 	if (family != AF_INET && family != AF_INET6)
 		return -EAFNOSUPPORT;
-	char *json = value_room(obj, INET6_ADDRSTRLEN + 2);
+	struct field f;
+	char *o = field_begin(&f, as_node(obj), key, INET6_ADDRSTRLEN + 2);
 
-	if (!json)
+	if (!o)
 		return -ENOMEM;
-	char *o = json;
-
 	*o++ = '"';
 	o = family == AF_INET ? put_ipv4(o, addr) : put_ipv6(o, addr);
 	*o++ = '"';
-	return set_value(as_node(obj), key, json, o);
+	return field_value(&f, o);
 }
 
 static int svc_obj_string_list(struct jp_obj *obj, const char *key, const char *const *values,
@@ -462,13 +620,14 @@ static int svc_obj_string_list(struct jp_obj *obj, const char *key, const char *
 		if (!values[i])
 			return -EINVAL;
 		max += json_string_max(strlen(values[i])) + 1;
+		if (max > ARENA_MAX)
+			return -ENOMEM;
 	}
-	char *json = value_room(obj, max);
+	struct field f;
+	char *o = field_begin(&f, as_node(obj), key, max);
 
-	if (!json)
+	if (!o)
 		return -ENOMEM;
-	char *o = json;
-
 	*o++ = '[';
 	for (size_t i = 0; i < count; i++) {
 		if (i)
@@ -478,19 +637,20 @@ static int svc_obj_string_list(struct jp_obj *obj, const char *key, const char *
 			return -EINVAL; /* callers pass text they validated */
 	}
 	*o++ = ']';
-	return set_value(as_node(obj), key, json, o);
+	return field_value(&f, o);
 }
 
 int host_event_set_json(struct jp_event *ev, const char *key, json_t *value)
 {
 	char *text = json_dumps(value, JSON_COMPACT | JSON_ENCODE_ANY);
 	size_t len = text ? strlen(text) : 0;
-	char *json = text ? arena_room(ev, len) : NULL;
+	struct field f;
+	char *json = text ? field_begin(&f, &ev->root, key, len) : NULL;
 	int err = -ENOMEM;
 
 	if (json) {
 		memcpy(json, text, len);
-		err = set_value(&ev->root, key, json, json + len);
+		err = field_value(&f, json + len);
 	}
 	free(text);
 	json_decref(value);
@@ -513,17 +673,14 @@ static char *put_timestamp(char *o, const struct timespec *ts)
 		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts->tv_sec;
 	}
-	char micros[6];
-	char *end = micros + sizeof(micros);
-	char *p = format_u64((uint64_t)(ts->tv_nsec / 1000) % 1000000, end);
+	unsigned micros = (unsigned)(ts->tv_nsec / 1000) % 1000000;
 
-	while (p > micros)	/* zero-padded to six digits */
-		*--p = '0';
 	*o++ = '"';
 	memcpy(o, cached, cached_len);
 	o += cached_len;
 	*o++ = '.';
-	memcpy(o, micros, 6);
+	for (int i = 5; i >= 0; i--, micros /= 10)	/* zero-padded to six digits */
+		o[i] = '0' + micros % 10;
 	memcpy(o + 6, "Z\"", 2);
 	return o + 8;
 }
@@ -544,6 +701,8 @@ static void event_discard(struct jp_event *ev)
 		free(ev);
 }
 
+#define HEADER_KEY(name) "\"" name "\":", sizeof(name) + 2
+
 struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_type,
 				const struct timespec *realtime)
 {
@@ -552,25 +711,32 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	spare_event = NULL;
 	if (!ev)
 		return NULL;
-	struct jp_obj *root = (struct jp_obj *)&ev->root;
-
 	ev->ctx = ctx;
 	ev->blocks = NULL;
-	ev->top = ev->inline_arena;
+	ev->root = (struct node){ .ev = ev, .is_object = true };
+	ev->inline_arena[0] = '{';
+	ev->top = ev->inline_arena + 1;
 	ev->end = ev->inline_arena + ARENA_INLINE;
 	ev->json_bound = 2;
-	ev->root = (struct node){ .ev = ev, .is_object = true };
+	ev->in_order = true;
+	ev->n_open = 1;
+	ev->open[0] = &ev->root;
 	if (realtime)
 		ev->ts = *realtime;
 	else
 		clock_gettime(CLOCK_REALTIME, &ev->ts);
-	/* 32 bytes are room enough: the empty arena has 4096 */
-	char *stamp = ev->top;
+	/* the header's keys are new: no encoding, no lookup */
+	struct field f;
+	char *stamp = field_begin_new(&f, &ev->root, HEADER_KEY("timestamp"), 32);
+	int err = stamp ? field_value(&f, put_timestamp(stamp, &ev->ts)) : -ENOMEM;
 
-	if (set_value(&ev->root, "timestamp", stamp, put_timestamp(stamp, &ev->ts)) ||
-	    svc_obj_string(root, "event_type", event_type) ||
-	    svc_obj_string(root, "host", ctx->host->host_name) ||
-	    svc_obj_string(root, "plugin", ctx->name)) {
+	if (!err)
+		err = string_field(&ev->root, HEADER_KEY("event_type"), event_type);
+	if (!err)
+		err = string_field(&ev->root, HEADER_KEY("host"), ctx->host->host_name);
+	if (!err)
+		err = string_field(&ev->root, HEADER_KEY("plugin"), ctx->name);
+	if (err) {
 		event_discard(ev);
 		return NULL;
 	}
@@ -597,16 +763,23 @@ static char *serialize(char *o, const struct node *obj)
 	return o;
 }
 
-/* reused for every serialization; grows to the largest event and stays */
+/* reused for every serialization of a tree; grows to the largest event and stays */
 static char *scratch;
 static size_t scratch_cap;
 
-int host_event_emit(struct jp_event *ev)
+/* The event's JSON: the arena's text closed, or the tree serialized into scratch. */
+static int event_json(struct jp_event *ev, const char **json, size_t *len)
 {
-	if (!ev)
-		return -EINVAL;
-	struct jp_plugin_ctx *ctx = ev->ctx;
+	if (ev->in_order) {
+		char *o = arena_room(ev, ev->n_open);
 
+		if (o && ev->in_order) {
+			memset(o, '}', ev->n_open);
+			*json = ev->inline_arena;
+			*len = o + ev->n_open - ev->inline_arena;
+			return 0;
+		}
+	}
 	if (ev->json_bound > scratch_cap) {
 		size_t cap = scratch_cap ? scratch_cap : 4096;
 
@@ -614,18 +787,32 @@ int host_event_emit(struct jp_event *ev)
 			cap *= 2;
 		char *grown = realloc(scratch, cap);
 
-		if (!grown) {
-			(*ctx->counters[HOST_CNT_ERRORS].value)++;
-			event_discard(ev);
+		if (!grown)
 			return -ENOMEM;
-		}
 		scratch = grown;
 		scratch_cap = cap;
 	}
-	size_t len = serialize(scratch, &ev->root) - scratch;
+	*json = scratch;
+	*len = serialize(scratch, &ev->root) - scratch;
+	return 0;
+}
 
+int host_event_emit(struct jp_event *ev)
+{
+	if (!ev)
+		return -EINVAL;
+	struct jp_plugin_ctx *ctx = ev->ctx;
+	const char *json;
+	size_t len;
+	int err = event_json(ev, &json, &len);
+
+	if (err) {
+		(*ctx->counters[HOST_CNT_ERRORS].value)++;
+		event_discard(ev);
+		return err;
+	}
 	(*ctx->counters[HOST_CNT_EVENTS].value)++;
-	sinks_write(ctx->host->sinks, scratch, len, &ev->ts);
+	sinks_write(ctx->host->sinks, json, len, &ev->ts);
 	event_discard(ev);
 	return 0;
 }

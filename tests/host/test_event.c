@@ -3,9 +3,11 @@
  * The typed-field services of the host (core/event.c) through the tests' host: what a plugin
  * sets is what a JSON reader gets back. Every line is read back with jansson (an independent
  * decoder); text shown as \xNN is checked against the rule written out here byte by byte;
- * addresses against glibc's inet_ntop. Edge cases: control characters, DEL, quotes,
- * 2/3/4-byte UTF-8, each kind of invalid UTF-8, NUL, keys set twice, keys that need escaping,
- * strings and events larger than the event's first allocation.
+ * addresses against glibc's inet_ntop; the shape of whole events, byte for byte, against the
+ * same random sequences of fields applied to a jansson object. Edge cases: control
+ * characters, DEL, quotes, 2/3/4-byte UTF-8, each kind of invalid UTF-8, NUL, keys set twice,
+ * keys that need escaping, objects added to after another was opened, deep nesting, strings
+ * and events larger than the event's first allocation.
  */
 #include <arpa/inet.h>
 #include <errno.h>
@@ -336,6 +338,128 @@ static void test_addresses(void)
 	free(addrs);
 }
 
+/*
+ * Random events: fields set on random objects of the event (a key set again replaces the
+ * value in its place, a value can become an object, an object asked for again is the same
+ * object, nesting to 12 levels,
+ * now and then a value too long for the event's first allocation), the same on a jansson
+ * object; jansson's compact text of that must be the line, byte for byte.
+ */
+static void test_random_shapes(void)
+{
+	static const char *const keys[] = { "a", "bb", "a_longer_key", "d", "e5" };
+	uint32_t seed = 777;
+	char *long_text = malloc(6001);
+
+	memset(long_text, 'x', 6000);
+	long_text[6000] = 0;
+	for (int round = 0; round < 3000; round++) {
+		struct jp_event *ev = event();
+		struct jp_obj *objs[16] = { host->event_root(ev) };
+		size_t n = th_count(th), n_objs = 1;
+		json_t *js[16] = { NULL };
+		int ops;
+
+		seed = seed * 1103515245 + 12345;
+		ops = seed >> 16 & 63;
+		/* the header as the host wrote it: emitted first, compared after */
+		js[0] = json_object();
+		for (int i = 0; i < ops; i++) {
+			seed = seed * 1103515245 + 12345;
+			unsigned r = seed >> 8;
+			size_t o = r % n_objs;
+			const char *key = keys[r / 16 % 5];
+			int kind = r / 128 % 8;
+			json_t *had;
+
+			if (kind == 0)	/* into the newest object: deep chains */
+				o = n_objs - 1;
+			had = json_object_get(js[o], key);
+
+			/* an object's handles would not survive a value in its place: asked again */
+			if ((kind < 2 || json_is_object(had)) && n_objs < 13) {
+				objs[n_objs] = host->obj_object(objs[o], key);
+				if (json_is_object(had)) {
+					js[n_objs] = had;
+				} else {
+					js[n_objs] = json_object();
+					json_object_set_new(js[o], key, js[n_objs]);
+				}
+				n_objs++;
+			} else if (json_is_object(had)) {
+				continue;
+			} else if (kind == 2 && (r >> 20) % 16 == 0) {
+				host->obj_string(objs[o], key, long_text);
+				json_object_set_new(js[o], key, json_string(long_text));
+			} else {
+				host->obj_int(objs[o], key, r % 1000);
+				json_object_set_new(js[o], key, json_integer(r % 1000));
+			}
+		}
+		expect(host->event_emit(ev) == 0 && th_count(th) == n + 1, "emit%s", "");
+		json_t *line = json_loads(th_line(th, n), 0, NULL);
+		json_t *want = json_object();
+		const char *k;
+		json_t *v;
+
+		json_object_foreach(line, k, v) {	/* the header first, as the host wrote it */
+			if (!strcmp(k, "timestamp") || !strcmp(k, "event_type") || !strcmp(k, "host") ||
+			    !strcmp(k, "plugin"))
+				json_object_set(want, k, v);
+		}
+		json_object_update(want, js[0]);
+		char *text = json_dumps(want, JSON_COMPACT);
+
+		expect(text && !strcmp(text, th_line(th, n)), "event shape: %s", th_line(th, n));
+		if (text && strcmp(text, th_line(th, n)))
+			printf("  expected %s\n", text);
+		free(text);
+		json_decref(want);
+		json_decref(line);
+		json_decref(js[0]);
+	}
+	free(long_text);
+}
+
+/* Objects nested deeper than the host keeps open in its text, then fields of the outer ones. */
+static void test_deep(void)
+{
+	struct jp_event *ev = event();
+	struct jp_obj *o[13] = { host->event_root(ev) };
+	json_t *want[13];
+	size_t n = th_count(th);
+	char key[8];
+
+	want[0] = json_object();
+	for (int i = 1; i < 13; i++) {
+		snprintf(key, sizeof(key), "l%d", i);
+		o[i] = host->obj_object(o[i - 1], key);
+		want[i] = json_object();
+		json_object_set_new(want[i - 1], key, want[i]);
+		host->obj_int(o[i], "depth", i);
+		json_object_set_new(want[i], "depth", json_integer(i));
+	}
+	for (int i = 12; i >= 0; i -= 3) {
+		host->obj_bool(o[i], "back", true);
+		json_object_set_new(want[i], "back", json_true());
+	}
+	expect(host->event_emit(ev) == 0, "emit%s", "");
+	json_t *line = json_loads(th_line(th, n), 0, NULL);
+	json_t *all = json_object();
+
+	for (const char **h = (const char *[]){ "timestamp", "event_type", "host", "plugin", NULL };
+	     *h; h++)
+		json_object_set(all, *h, json_object_get(line, *h));
+	json_object_update(all, want[0]);
+	char *text = json_dumps(all, JSON_COMPACT);
+
+	expect(text && !strcmp(text, th_line(th, n)), "12 nested objects: %s", th_line(th, n));
+	free(text);
+	json_decref(all);
+	json_decref(line);
+	json_decref(want[0]);
+}
+
 int main(void)
 {
 	th = th_new("test_event", true);
@@ -345,6 +469,8 @@ int main(void)
 	test_large();
 	test_numbers();
 	test_addresses();
+	test_deep();
+	test_random_shapes();
 	th_free(th);
 	printf("%d passed, %d failed\n", passed, failed);
 	return failed ? 1 : 0;
