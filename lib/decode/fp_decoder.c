@@ -128,8 +128,11 @@ static void fp_flow_drop(struct fp_decoder *d, struct fp_flow *f)
 
 void fp_decoder_flush(struct fp_decoder *d)
 {
-	while (d->flows.oldest)
-		fp_flow_drop(d, d->flows.oldest);
+	struct fp_flow *f;
+
+	for (f = d->flows.oldest; f; f = f->newer)
+		fp_flow_finish(d, f);
+	fp_flow_table_clear(&d->flows);
 }
 
 void fp_decoder_free(struct fp_decoder *d)

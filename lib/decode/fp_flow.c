@@ -8,6 +8,18 @@
 
 #include "fp_flow.h"
 
+/*
+ * Flows are carved out of slabs: one malloc per FP_FLOW_SLAB flows instead of one per flow,
+ * and the table is freed slab by slab instead of flow by flow. A removed flow goes to the
+ * spare list and is reused first; slabs are only freed with the whole table.
+ */
+#define FP_FLOW_SLAB 256
+
+struct fp_flow_slab {
+	struct fp_flow_slab *next;
+	struct fp_flow flows[FP_FLOW_SLAB];
+};
+
 int fp_flow_table_init(struct fp_flow_table *t, uint32_t max_flows)
 {
 	uint32_t n = 16;
@@ -22,20 +34,47 @@ int fp_flow_table_init(struct fp_flow_table *t, uint32_t max_flows)
 	return 0;
 }
 
+void fp_flow_table_clear(struct fp_flow_table *t)
+{
+	struct fp_flow_slab *s, *next;
+
+	for (s = t->slabs; s; s = next) {
+		next = s->next;
+		free(s);
+	}
+	t->slabs = NULL;
+	t->slab_used = 0;
+	t->spare = t->newest = t->oldest = NULL;
+	t->count = 0;
+	memset(t->buckets, 0, ((size_t)t->mask + 1) * sizeof(*t->buckets));
+}
+
 void fp_flow_table_fini(struct fp_flow_table *t)
 {
-	struct fp_flow *f, *next;
-
-	for (f = t->newest; f; f = next) {
-		next = f->older;
-		free(f);
-	}
-	for (f = t->spare; f; f = next) {
-		next = f->hnext;
-		free(f);
-	}
+	if (t->buckets)
+		fp_flow_table_clear(t);
 	free(t->buckets);
 	memset(t, 0, sizeof(*t));
+}
+
+static struct fp_flow *fp_flow_alloc(struct fp_flow_table *t)
+{
+	struct fp_flow *f = t->spare;
+	struct fp_flow_slab *s;
+
+	if (f) {
+		t->spare = f->hnext;
+		return f;
+	}
+	if (!t->slabs || t->slab_used == FP_FLOW_SLAB) {
+		s = malloc(sizeof(*s));
+		if (!s)
+			return NULL;
+		s->next = t->slabs;
+		t->slabs = s;
+		t->slab_used = 0;
+	}
+	return &t->slabs->flows[t->slab_used++];
 }
 
 _Static_assert(sizeof(struct fp_flow_key) == 5 * sizeof(uint64_t), "the key is five words");
@@ -134,12 +173,8 @@ static void fp_flow_link_newest(struct fp_flow_table *t, struct fp_flow *f)
 
 struct fp_flow *fp_flow_add(struct fp_flow_table *t, const struct fp_flow_key *key, uint32_t hash)
 {
-	struct fp_flow *f = t->spare;
+	struct fp_flow *f = fp_flow_alloc(t);
 
-	if (f)
-		t->spare = f->hnext;
-	else
-		f = malloc(sizeof(*f));
 	if (!f)
 		return NULL;
 	memset(f, 0, sizeof(*f));

@@ -53,15 +53,21 @@ struct fp_flow {
 	struct fp_dir dir[2];	/* indexed like key.addr: the data sent by that endpoint */
 };
 
+struct fp_flow_slab;
+
 struct fp_flow_table {
 	struct fp_flow **buckets;
 	uint32_t mask;
 	uint32_t count;
 	struct fp_flow *newest, *oldest;
-	struct fp_flow *spare;	/* freed flows kept for reuse */
+	struct fp_flow *spare;	/* removed flows kept for reuse */
+	struct fp_flow_slab *slabs;	/* the flows' memory, the newest slab first */
+	uint32_t slab_used;	/* flows handed out of the newest slab */
 };
 
 int fp_flow_table_init(struct fp_flow_table *t, uint32_t max_flows);
+/* Forget every flow at once (their buffers must have been released by the caller). */
+void fp_flow_table_clear(struct fp_flow_table *t);
 /* Frees the table's memory; the flows' buffers must have been released by the caller. */
 void fp_flow_table_fini(struct fp_flow_table *t);
 
