@@ -5,6 +5,9 @@
 
 #include "queue.h"
 
+/* Buffers larger than this are freed when popped: one large event must not stay allocated. */
+#define SPARE_MAX (64 * 1024)
+
 int sink_queue_init(struct sink_queue *q, size_t cap)
 {
 	memset(q, 0, sizeof(*q));
@@ -21,23 +24,21 @@ void sink_queue_free(struct sink_queue *q)
 {
 	while (q->count)
 		sink_queue_pop(q);
+	while (q->n_spares)
+		free(q->spares[--q->n_spares].data);
 	free(q->ring);
 	memset(q, 0, sizeof(*q));
 }
 
-int sink_queue_push(struct sink_queue *q, const void *data, size_t len)
+int sink_queue_push(struct sink_queue *q, struct sink_buf *b)
 {
 	if (q->count == q->cap)
 		return -ENOBUFS;
-	struct sink_msg *m = malloc(sizeof(*m) + len);
-
-	if (!m)
-		return -ENOMEM;
-	m->len = len;
-	m->off = 0;
-	memcpy(m->data, data, len);
-	q->ring[(q->head + q->count) % q->cap] = m;
+	q->ring[(q->head + q->count) % q->cap] =
+		(struct sink_msg){ .data = b->data, .len = b->len, .cap = b->cap };
 	q->count++;
+	*b = q->n_spares ? q->spares[--q->n_spares] : (struct sink_buf){ 0 };
+	b->len = 0;
 	return 0;
 }
 
@@ -45,8 +46,13 @@ void sink_queue_pop(struct sink_queue *q)
 {
 	if (!q->count)
 		return;
-	free(q->ring[q->head]);
-	q->ring[q->head] = NULL;
+	struct sink_msg *m = &q->ring[q->head];
+
+	if (q->n_spares < SINK_QUEUE_SPARES && m->cap <= SPARE_MAX)
+		q->spares[q->n_spares++] = (struct sink_buf){ .data = m->data, .cap = m->cap };
+	else
+		free(m->data);
+	*m = (struct sink_msg){ 0 };
 	q->head = (q->head + 1) % q->cap;
 	q->count--;
 }

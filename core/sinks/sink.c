@@ -283,7 +283,7 @@ static ssize_t sink_send_batch(struct sink *s)
 	int n = 0;
 
 	for (size_t i = 0; i < s->queue.count && n < WRITE_BATCH; i++) {
-		struct sink_msg *m = s->queue.ring[(s->queue.head + i) % s->queue.cap];
+		struct sink_msg *m = &s->queue.ring[(s->queue.head + i) % s->queue.cap];
 
 		iov[n++] = (struct iovec){ m->data + m->off, m->len - m->off };
 	}
@@ -418,7 +418,7 @@ static void sink_write(struct sink *s, const char *json, size_t len, const struc
 	int rc = s->type->frame(s, &s->frame, json, len, ts);
 
 	if (!rc)
-		rc = sink_queue_push(&s->queue, s->frame.data, s->frame.len);
+		rc = sink_queue_push(&s->queue, &s->frame);	/* the frame's buffer moves */
 	if (rc) {
 		s->dropped++;
 		if (rc == -ENOBUFS && !s->dropping)

@@ -22,12 +22,6 @@ struct loop;
 struct sink;
 struct sink_set;
 
-/* A growable byte buffer a type frames one event into. */
-struct sink_buf {
-	char *data;
-	size_t len, cap;
-};
-
 int sink_buf_append(struct sink_buf *b, const void *p, size_t n);
 int sink_buf_printf(struct sink_buf *b, const char *fmt, ...) JP_PRINTF(2, 3);
 
