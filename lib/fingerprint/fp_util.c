@@ -36,14 +36,23 @@ void fp_str_puts(struct fp_str *s, const char *str)
 	fp_str_add(s, str, strlen(str));
 }
 
+/*
+ * Room for need more characters and the NUL, else overflow. The formatters check once per
+ * number or list, then write without checks: fingerprints are mostly these lists.
+ */
+static bool fp_str_room(struct fp_str *s, size_t need)
+{
+	if (s->overflow || need >= s->size - s->len)
+		s->overflow = true;
+	return !s->overflow;
+}
+
 void fp_str_hex4(struct fp_str *s, uint16_t v)
 {
 	char *p;
 
-	if (s->overflow || s->len + 4 >= s->size) {
-		s->overflow = true;
+	if (!fp_str_room(s, 4))
 		return;
-	}
 	p = s->p + s->len;
 	p[0] = fp_hex_digit(v >> 12);
 	p[1] = fp_hex_digit(v >> 8);
@@ -53,16 +62,36 @@ void fp_str_hex4(struct fp_str *s, uint16_t v)
 	s->len += 4;
 }
 
-void fp_str_dec(struct fp_str *s, unsigned long v)
+static unsigned fp_dec_digits(unsigned long v)
 {
-	char b[24];
-	size_t i = sizeof(b);
+	unsigned n = 1;
 
+	for (; v >= 10000; v /= 10000)
+		n += 4;
+	return n + (v >= 10) + (v >= 100) + (v >= 1000);
+}
+
+/* v in nd decimal digits at p; returns the end */
+static char *fp_put_dec(char *p, unsigned long v, unsigned nd)
+{
+	char *e = p + nd;
+
+	p = e;
 	do {
-		b[--i] = (char)('0' + v % 10);
+		*--p = (char)('0' + v % 10);
 		v /= 10;
 	} while (v);
-	fp_str_add(s, b + i, sizeof(b) - i);
+	return e;
+}
+
+void fp_str_dec(struct fp_str *s, unsigned long v)
+{
+	unsigned nd = fp_dec_digits(v);
+
+	if (!fp_str_room(s, nd))
+		return;
+	s->len = (size_t)(fp_put_dec(s->p + s->len, v, nd) - s->p);
+	s->p[s->len] = '\0';
 }
 
 void fp_str_count2(struct fp_str *s, size_t n)
@@ -71,17 +100,6 @@ void fp_str_count2(struct fp_str *s, size_t n)
 		n = FP_COUNT_MAX;
 	fp_str_addc(s, (char)('0' + n / 10));
 	fp_str_addc(s, (char)('0' + n % 10));
-}
-
-/*
- * The list formatters check the room once per list, then write without per-item checks:
- * fingerprints are mostly these lists.
- */
-static bool fp_str_room(struct fp_str *s, size_t need)
-{
-	if (s->overflow || need >= s->size - s->len)
-		s->overflow = true;
-	return !s->overflow;
 }
 
 void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
@@ -103,11 +121,6 @@ void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
 	s->len += n * 5 - 1;
 }
 
-static unsigned fp_dec_digits(unsigned v)
-{
-	return v < 10 ? 1 : v < 100 ? 2 : v < 1000 ? 3 : v < 10000 ? 4 : 5;
-}
-
 void fp_str_dec_list(struct fp_str *s, const uint16_t *v, size_t n)
 {
 	size_t need;
@@ -122,16 +135,8 @@ void fp_str_dec_list(struct fp_str *s, const uint16_t *v, size_t n)
 		return;
 	p = s->p + s->len;
 	for (size_t i = 0; i < n; i++) {
-		unsigned x = v[i];
-		char *e = p + fp_dec_digits(x);
-
-		p = e;
-		do {
-			*--p = (char)('0' + x % 10);
-			x /= 10;
-		} while (x);
-		*e = '-';
-		p = e + 1;
+		p = fp_put_dec(p, v[i], fp_dec_digits(v[i]));
+		*p++ = '-';
 	}
 	p[-1] = '\0';
 	s->len += need;

@@ -12,16 +12,17 @@
 
 #define HTTP_METHOD_MAX 32
 
-/* RFC 9110 5.6.2 tchar; a switch (GCC makes it a bit test), it is asked of every name byte */
-static bool http_is_tchar(uint8_t c)
+/* RFC 9110 5.6.2 tchar: looked up, it is asked of every byte of every header name */
+static const bool http_tchar[256] = {
+	['0' ... '9'] = true, ['A' ... 'Z'] = true, ['a' ... 'z'] = true,
+	['!'] = true, ['#'] = true, ['$'] = true, ['%'] = true, ['&'] = true, ['\''] = true,
+	['*'] = true, ['+'] = true, ['-'] = true, ['.'] = true, ['^'] = true, ['_'] = true,
+	['`'] = true, ['|'] = true, ['~'] = true,
+};
+
+static inline bool http_is_tchar(uint8_t c)
 {
-	switch (c) {
-	case '!': case '#': case '$': case '%': case '&': case '\'': case '*': case '+':
-	case '-': case '.': case '^': case '_': case '`': case '|': case '~':
-		return true;
-	default:
-		return fp_is_alnum(c);
-	}
+	return http_tchar[c];
 }
 
 static bool http_is_ows(uint8_t c)
@@ -176,17 +177,25 @@ int fp_http_parse_request(const uint8_t *buf, size_t len, struct fp_http_request
 	return err;
 }
 
-static const char *const http_methods[] = {
-	"GET", "POST", "HEAD", "PUT", "DELETE", "OPTIONS", "PATCH", "CONNECT", "TRACE",
-	"PROPFIND", "PROPPATCH", "MKCOL", "COPY", "MOVE", "LOCK", "UNLOCK", "REPORT",
+static const struct {
+	const char *name;
+	size_t len;
+} http_methods[] = {
+#define HTTP_METHOD(m) { m, sizeof(m) - 1 }
+	HTTP_METHOD("GET"), HTTP_METHOD("POST"), HTTP_METHOD("HEAD"), HTTP_METHOD("PUT"),
+	HTTP_METHOD("DELETE"), HTTP_METHOD("OPTIONS"), HTTP_METHOD("PATCH"),
+	HTTP_METHOD("CONNECT"), HTTP_METHOD("TRACE"), HTTP_METHOD("PROPFIND"),
+	HTTP_METHOD("PROPPATCH"), HTTP_METHOD("MKCOL"), HTTP_METHOD("COPY"), HTTP_METHOD("MOVE"),
+	HTTP_METHOD("LOCK"), HTTP_METHOD("UNLOCK"), HTTP_METHOD("REPORT"),
+#undef HTTP_METHOD
 };
 
 bool fp_http_looks_like_request(const uint8_t *buf, size_t len)
 {
 	for (size_t i = 0; i < sizeof(http_methods) / sizeof(http_methods[0]); i++) {
-		size_t n = strlen(http_methods[i]);
+		size_t n = http_methods[i].len;
 
-		if (len > n && !memcmp(buf, http_methods[i], n) && buf[n] == ' ')
+		if (len > n && buf[n] == ' ' && !memcmp(buf, http_methods[i].name, n))
 			return true;
 	}
 	return false;
