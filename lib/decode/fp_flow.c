@@ -79,41 +79,46 @@ static struct fp_flow *fp_flow_alloc(struct fp_flow_table *t)
 
 _Static_assert(sizeof(struct fp_flow_key) == 5 * sizeof(uint64_t), "the key is five words");
 
+static inline uint64_t fp_load64(const void *p)
+{
+	uint64_t v;
+
+	memcpy(&v, p, sizeof(v));
+	return v;
+}
+
 /* A multiplicative mix of the key's five 64-bit words, with a shift after each multiply so
  * that every bit of a word reaches the low bits the bucket index takes. */
 static uint32_t fp_flow_hash(const struct fp_flow_key *key)
 {
-	uint64_t w[5], h = 0x9e3779b97f4a7c15ull;
+	const uint8_t *k = (const uint8_t *)key;
+	uint64_t h = 0x9e3779b97f4a7c15ull;
 
-	memcpy(w, key, sizeof(w));
-	for (size_t i = 0; i < 5; i++) {
-		h = (h ^ w[i]) * 0xff51afd7ed558ccdull;
+	for (size_t i = 0; i < sizeof(*key); i += 8) {
+		h = (h ^ fp_load64(k + i)) * 0xff51afd7ed558ccdull;
 		h ^= h >> 32;
 	}
 	return (uint32_t)h;
 }
 
-static bool fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
+static inline bool fp_flow_key_eq(const struct fp_flow_key *a, const struct fp_flow_key *b)
 {
-	uint64_t x[5], y[5];
+	const uint8_t *x = (const uint8_t *)a, *y = (const uint8_t *)b;
+	uint64_t d = 0;
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	return !((x[0] ^ y[0]) | (x[1] ^ y[1]) | (x[2] ^ y[2]) | (x[3] ^ y[3]) | (x[4] ^ y[4]));
+	for (size_t i = 0; i < sizeof(*a); i += 8)
+		d |= fp_load64(x + i) ^ fp_load64(y + i);
+	return !d;
 }
 
 /* memcmp() order of two 16-byte addresses, without the call */
 static int fp_addr_cmp(const uint8_t *a, const uint8_t *b)
 {
-	uint64_t x[2], y[2];
+	for (int i = 0; i < 16; i += 8) {
+		uint64_t x = be64toh(fp_load64(a + i)), y = be64toh(fp_load64(b + i));
 
-	memcpy(x, a, sizeof(x));
-	memcpy(y, b, sizeof(y));
-	for (int i = 0; i < 2; i++) {
-		x[i] = be64toh(x[i]);
-		y[i] = be64toh(y[i]);
-		if (x[i] != y[i])
-			return x[i] < y[i] ? -1 : 1;
+		if (x != y)
+			return x < y ? -1 : 1;
 	}
 	return 0;
 }

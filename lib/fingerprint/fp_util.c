@@ -71,16 +71,28 @@ static unsigned fp_dec_digits(unsigned long v)
 	return n + (v >= 10) + (v >= 100) + (v >= 1000);
 }
 
+/* "00" to "99": two digits per division */
+static const char fp_digits2[] =
+	"0001020304050607080910111213141516171819"
+	"2021222324252627282930313233343536373839"
+	"4041424344454647484950515253545556575859"
+	"6061626364656667686970717273747576777879"
+	"8081828384858687888990919293949596979899";
+
 /* v in nd decimal digits at p; returns the end */
 static char *fp_put_dec(char *p, unsigned long v, unsigned nd)
 {
 	char *e = p + nd;
 
 	p = e;
-	do {
-		*--p = (char)('0' + v % 10);
-		v /= 10;
-	} while (v);
+	for (; v >= 100; v /= 100) {
+		p -= 2;
+		memcpy(p, fp_digits2 + 2 * (v % 100), 2);
+	}
+	if (v >= 10)
+		memcpy(p - 2, fp_digits2 + 2 * v, 2);
+	else
+		p[-1] = (char)('0' + v);
 	return e;
 }
 

@@ -63,10 +63,10 @@ static int ja4h_add_cookies(struct ja4h_ctx *c, struct fp_span v)
 
 	while (i < end) {
 		size_t s = i, e;
-		const uint8_t *eq;
+		const uint8_t *eq, *semi;
 
-		while (i < end && c->buf[i] != ';')
-			i++;
+		semi = memchr(c->buf + i, ';', end - i);
+		i = semi ? (size_t)(semi - c->buf) : end;
 		e = i++;
 		while (s < e && ja4h_is_ows(c->buf[s]))
 			s++;
