@@ -259,22 +259,23 @@ size_t fp_tls_strip_grease(const uint16_t *in, size_t n, uint16_t *out)
  * sort, linear: a crafted hello of hundreds of values costs no more than its length). */
 #define FP_SORT_INSERTION_MAX 32
 
-void fp_sort_u16(uint16_t *v, size_t n)
+static void fp_sort_insertion(uint16_t *v, size_t n)
+{
+	for (size_t i = 1; i < n; i++) {
+		uint16_t x = v[i];
+		size_t j = i;
+
+		for (; j > 0 && v[j - 1] > x; j--)
+			v[j] = v[j - 1];
+		v[j] = x;
+	}
+}
+
+static void fp_sort_radix(uint16_t *v, size_t n)
 {
 	uint16_t tmp[FP_TLS_MAX_LIST];
 	uint32_t lo[257] = { 0 }, hi[257] = { 0 };
 
-	if (n <= FP_SORT_INSERTION_MAX || n > FP_TLS_MAX_LIST) {	/* the latter: not a hello's */
-		for (size_t i = 1; i < n; i++) {
-			uint16_t x = v[i];
-			size_t j = i;
-
-			for (; j > 0 && v[j - 1] > x; j--)
-				v[j] = v[j - 1];
-			v[j] = x;
-		}
-		return;
-	}
 	for (size_t i = 0; i < n; i++) {
 		lo[(v[i] & 0xff) + 1]++;
 		hi[(v[i] >> 8) + 1]++;
@@ -287,6 +288,14 @@ void fp_sort_u16(uint16_t *v, size_t n)
 		tmp[lo[v[i] & 0xff]++] = v[i];
 	for (size_t i = 0; i < n; i++)
 		v[hi[tmp[i] >> 8]++] = tmp[i];
+}
+
+void fp_sort_u16(uint16_t *v, size_t n)
+{
+	if (n <= FP_SORT_INSERTION_MAX || n > FP_TLS_MAX_LIST)	/* the latter: not a hello's */
+		fp_sort_insertion(v, n);
+	else
+		fp_sort_radix(v, n);
 }
 
 /*
