@@ -36,10 +36,12 @@ struct node {
 	struct node *next;		/* next key of the same object */
 	const char *key;		/* "key": as it is serialized, encoded once */
 	size_t key_len;
+	uint64_t tag;			/* key_tag(): compared before the key */
 	bool is_object;
 	union {
 		struct {
 			struct node *first, *last;
+			uint64_t keys;	/* a bit per key_tag() of its keys: most are new */
 		} obj;
 		struct {
 			const char *json;	/* the value, JSON-encoded */
@@ -97,6 +99,7 @@ static char *arena_room(struct jp_event *ev, size_t size)
 	return ev->top;
 }
 
+/* Uninitialized. */
 static struct node *node_alloc(struct jp_event *ev)
 {
 	const uintptr_t align = _Alignof(struct node) - 1;
@@ -104,7 +107,7 @@ static struct node *node_alloc(struct jp_event *ev)
 	if (!arena_room(ev, sizeof(struct node) + align))
 		return NULL;
 	ev->end = (char *)(((uintptr_t)ev->end - sizeof(struct node)) & ~align);
-	return memset(ev->end, 0, sizeof(struct node));
+	return (struct node *)ev->end;
 }
 
 /* ---- JSON text of values ----------------------------------------------------------------- */
@@ -178,11 +181,30 @@ static size_t utf8_sequence(const unsigned char *s, size_t left)
 static char *put_json_string(char *o, const char *s, size_t len, bool utf8)
 {
 	const unsigned char *p = (const unsigned char *)s, *end = p + len;
+	const unsigned char *run = p;	/* where the plain bytes before p start */
+	uint64_t w;
+	uint32_t a, b;
 
 	*o++ = '"';
 	for (;;) {
-		for (uint64_t w; end - p >= 8 && (memcpy(&w, p, 8), !any_special(w)); p += 8, o += 8)
+		for (; end - p >= 8 && (memcpy(&w, p, 8), !any_special(w)); p += 8, o += 8)
 			memcpy(o, &w, 8);
+		size_t left = end - p;
+
+		/* the last 1-7 bytes: as the word ending at end (its first bytes were copied as
+		 * they are, and are again), or as two 4-byte halves that overlap */
+		if (left < 8 && end - run >= 8 && (memcpy(&w, end - 8, 8), !any_special(w))) {
+			memcpy(o + left - 8, &w, 8);
+			o += left;
+			break;
+		}
+		if (left >= 4 && left < 8 && (memcpy(&a, p, 4), memcpy(&b, end - 4, 4),
+					      !any_special((uint64_t)a << 32 | b))) {
+			memcpy(o, &a, 4);
+			memcpy(o + left - 4, &b, 4);
+			o += left;
+			break;
+		}
 		while (p < end && json_class[*p] == J_PLAIN)
 			*o++ = *p++;
 		if (p == end)
@@ -214,6 +236,7 @@ static char *put_json_string(char *o, const char *s, size_t len, bool utf8)
 			o += n;
 			p += n;
 		}
+		run = p;
 	}
 	*o++ = '"';
 	return o;
@@ -254,9 +277,33 @@ struct field {
 	struct node *obj;
 	char *key;		/* "key": */
 	size_t key_len;
+	uint64_t tag;
 	size_t closes;		/* open objects that adding to obj closes */
 	bool is_new;		/* no lookup: the key is known to be new (the header) */
 };
+
+/*
+ * What keys are compared by first: their last 8 bytes as given. Gathered while a key is copied
+ * (reading the encoded key back as a word stalled on the byte stores just made).
+ */
+static inline uint64_t tag_add(uint64_t tag, unsigned char c)
+{
+	return tag << 8 | c;
+}
+
+static uint64_t key_tag(const char *key)
+{
+	uint64_t tag = 0;
+
+	while (*key)
+		tag = tag_add(tag, *key++);
+	return tag;
+}
+
+static uint64_t tag_bit(uint64_t tag)
+{
+	return 1ull << (tag * 0x9e3779b97f4a7c15ull >> 58);
+}
 
 /* Whether the text can go on with a field of obj, and how many open objects that closes. */
 static void field_place(struct field *f, struct node *obj)
@@ -266,9 +313,9 @@ static void field_place(struct field *f, struct node *obj)
 	f->obj = obj;
 	f->closes = 0;
 	f->is_new = false;
-	if (!ev->in_order)
+	if (!ev->in_order || ev->open[ev->n_open - 1] == obj)
 		return;
-	for (size_t i = ev->n_open; i-- > 0;) {
+	for (size_t i = ev->n_open - 1; i-- > 0;) {
 		if (ev->open[i] == obj) {
 			f->closes = ev->n_open - 1 - i;
 			return;
@@ -305,12 +352,15 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 		return NULL;
 	char *k = put_separators(f, o), *fast_end = k + 1 + KEY_FAST;
 	const unsigned char *p = (const unsigned char *)key;
+	uint64_t tag = 0;
 
 	/* most keys are short literals that need no escaping: copied while measured */
 	o = k;
 	*o++ = '"';
-	while (json_class[*p] == J_PLAIN && o < fast_end)
+	while (json_class[*p] == J_PLAIN && o < fast_end) {
+		tag = tag_add(tag, *p);
 		*o++ = *p++;
+	}
 	if (*p) {		/* longer, or to be escaped */
 		size_t len = strlen(key);
 
@@ -319,18 +369,20 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 			return NULL;
 		k = put_separators(f, o);
 		o = put_json_string(k, key, len, false);
+		tag = key_tag(key);
 	} else {
 		*o++ = '"';
 	}
 	*o++ = ':';
 	f->key = k;
 	f->key_len = o - k;
+	f->tag = tag;
 	return o;
 }
 
-/* Start a field whose "key": text is given and known to be new in obj. */
-static char *field_begin_new(struct field *f, struct node *obj, const char *key, size_t key_len,
-			     size_t value_max)
+/* Start a field of a key known to be new in obj, given as it is and as "key": text. */
+static char *field_begin_new(struct field *f, struct node *obj, const char *name,
+			     const char *key, size_t key_len, size_t value_max)
 {
 	field_place(f, obj);
 	char *o = arena_room(obj->ev, f->closes + 1 + key_len + value_max);
@@ -341,14 +393,18 @@ static char *field_begin_new(struct field *f, struct node *obj, const char *key,
 	memcpy(o, key, key_len);
 	f->key = o;
 	f->key_len = key_len;
+	f->tag = key_tag(name);
 	f->is_new = true;
 	return o + key_len;
 }
 
-static struct node *lookup(const struct node *obj, const char *key, size_t key_len)
+static struct node *lookup(const struct node *obj, const struct field *f)
 {
+	if (!(obj->obj.keys & tag_bit(f->tag)))
+		return NULL;
 	for (struct node *n = obj->obj.first; n; n = n->next)
-		if (n->key_len == key_len && !memcmp(n->key, key, key_len))
+		if (n->tag == f->tag && n->key_len == f->key_len &&
+		    !memcmp(n->key, f->key, f->key_len))
 			return n;
 	return NULL;
 }
@@ -361,14 +417,18 @@ static struct node *append(struct field *f)
 	if (!n)
 		return NULL;
 	n->ev = ev;
+	n->next = NULL;
 	n->key = f->key;
 	n->key_len = f->key_len;
+	n->tag = f->tag;
+	n->is_object = false;
 	ev->json_bound += f->key_len + 1;	/* and a comma */
 	if (f->obj->obj.last)
 		f->obj->obj.last->next = n;
 	else
 		f->obj->obj.first = n;
 	f->obj->obj.last = n;
+	f->obj->obj.keys |= tag_bit(f->tag);
 	return n;
 }
 
@@ -387,6 +447,7 @@ static void node_make_object(struct node *n)
 	if (!n->is_object) {
 		n->is_object = true;
 		n->obj.first = n->obj.last = NULL;
+		n->obj.keys = 0;
 		ev->json_bound += 2;
 	}
 	if (ev->n_open == OPEN_MAX)
@@ -417,7 +478,7 @@ static struct node *field_replace(struct field *f, struct node *n, char *end, bo
 static struct node *field_commit(struct field *f, char *end, bool is_object)
 {
 	struct jp_event *ev = f->obj->ev;
-	struct node *n = f->is_new ? NULL : lookup(f->obj, f->key, f->key_len);
+	struct node *n = f->is_new ? NULL : lookup(f->obj, f);
 
 	if (n)
 		return is_object && n->is_object ? n : field_replace(f, n, end, is_object);
@@ -467,17 +528,18 @@ static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *v
 	return field_value(&f, end);
 }
 
-/* A field whose value, which must be UTF-8, is a JSON string; the key is given as text
- * (key_len 0) or encoded and new (the header). */
-static int string_field(struct node *obj, const char *key, size_t key_len, const char *value)
+/* A field whose value, which must be UTF-8, is a JSON string; the key name is also given
+ * as "key": text when it is known to be new (the header). */
+static int string_field(struct node *obj, const char *name, const char *key, size_t key_len,
+			const char *value)
 {
 	struct field f;
 
 	if (!value)
 		return -EINVAL;
 	size_t len = strlen(value), max = json_string_max(len);
-	char *json = key_len ? field_begin_new(&f, obj, key, key_len, max) :
-			       field_begin(&f, obj, key, max);
+	char *json = key ? field_begin_new(&f, obj, name, key, key_len, max) :
+			   field_begin(&f, obj, name, max);
 
 	if (!json)
 		return -ENOMEM;
@@ -488,7 +550,7 @@ static int string_field(struct node *obj, const char *key, size_t key_len, const
 
 static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value)
 {
-	return string_field(as_node(obj), key, 0, value);
+	return string_field(as_node(obj), key, NULL, 0, value);
 }
 
 /* The decimal digits of v at o; returns their end. */
@@ -701,7 +763,7 @@ static void event_discard(struct jp_event *ev)
 		free(ev);
 }
 
-#define HEADER_KEY(name) "\"" name "\":", sizeof(name) + 2
+#define HEADER_KEY(name) name, "\"" name "\":", sizeof(name) + 2
 
 struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_type,
 				const struct timespec *realtime)

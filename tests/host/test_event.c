@@ -167,6 +167,42 @@ static void test_strings(void)
 	host->event_discard(ev);
 }
 
+/* Every length to 40 with a byte to escape (or a 2-byte character) at every place: the
+ * encoder copies plain runs by words and halves of words, and must not lose a byte. */
+static void test_string_lengths(void)
+{
+	static const char *const specials[] = { NULL, "\"", "\\", "\n", "\x7f", "\xc3\xa9" };
+	char text[48], key[16];
+	bool ok = true;
+
+	for (size_t len = 0; len <= 40; len++) {
+		for (size_t s = 0; s < sizeof(specials) / sizeof(specials[0]); s++) {
+			for (size_t at = 0; at <= len; at++) {
+				size_t n = len;
+
+				for (size_t i = 0; i < len; i++)
+					text[i] = 'a' + i % 26;
+				if (specials[s] && at < len) {
+					size_t sl = strlen(specials[s]);
+
+					memcpy(text + at, specials[s], sl);
+					n = at + sl > len ? at + sl : len;
+				}
+				text[n] = 0;
+				snprintf(key, sizeof(key), "k%zu", len);
+				struct jp_event *ev = event();
+
+				host->obj_string(host->event_root(ev), key, text);
+				json_t *j = emitted(ev);
+
+				ok = ok && same_string(json_object_get(j, key), text, n);
+				json_decref(j);
+			}
+		}
+	}
+	expect(ok, "strings of every length to 40 with a special byte anywhere%s", "");
+}
+
 /* strings longer than the event's inline room, and events with hundreds of keys */
 static void test_large(void)
 {
@@ -466,6 +502,7 @@ int main(void)
 	host = th_services(th);
 	test_keys();
 	test_strings();
+	test_string_lengths();
 	test_large();
 	test_numbers();
 	test_addresses();
