@@ -201,16 +201,23 @@ static void sslu_close_conn(struct sslu *s, uint32_t pid, int32_t fd)
 struct sslu_pid_ctx {
 	struct sslu *s;
 	int pid;
+	bool gone;		/* the process exited before it could be hooked */
 };
 
-static void sslu_attach_one(struct sslu *s, size_t lib, int pid)
+static void sslu_attach_one(struct sslu_pid_ctx *p, size_t lib)
 {
-	int err = sslu_attach_lib(&s->attach, &s->libs, lib, pid);
+	struct sslu *s = p->s;
+	int err = sslu_attach_lib(&s->attach, &s->libs, lib, p->pid);
 
+	/* a short-lived process (a traced server's helper) gone before it could be hooked */
+	if (err == -ESRCH) {
+		p->gone = true;
+		return;
+	}
 	if (err) {
 		(*s->c_attach_err)++;
 		sslu_log(s, JP_LOG_WARN, "cannot attach uprobes to %s for pid %d: %s",
-			 s->libs.v[lib].path, pid, strerror(-err));
+			 s->libs.v[lib].path, p->pid, strerror(-err));
 	}
 }
 
@@ -225,7 +232,7 @@ static int sslu_proc_lib_cb(void *arg, const char *path)
 		sslu_log(p->s, JP_LOG_DEBUG, "no OpenSSL hooks in %s: %s", path, strerror(-err));
 		return 0;
 	}
-	sslu_attach_one(p->s, idx, p->pid);
+	sslu_attach_one(p, idx);
 	return 0;
 }
 
@@ -239,44 +246,52 @@ static void sslu_mark_ssl_pid(struct sslu *s, int pid)
 			     BPF_ANY);
 }
 
+static void sslu_untrace_pid(struct sslu *s, int pid)
+{
+	__u32 key = (__u32)pid;
+
+	bpf_map__delete_elem(s->skel->maps.traced, &key, sizeof(key), 0);
+	sslu_detach_pid(&s->attach, pid);
+	*s->c_processes = s->attach.n;
+}
+
+/*
+ * Hook the common libraries (and, with scan_maps, those in its maps) for pid. Hooks already
+ * there stay: they are bound to the task, not to its image, so they survive an exec (the
+ * library's inode and offsets are the same in the new image), and detaching costs the
+ * kernel an RCU grace period per probe (~0.1 s each here), time in which a freshly exec'd
+ * server would answer its first requests unhooked.
+ */
 static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 {
 	struct sslu_pid_ctx p = { .s = s, .pid = pid };
 	__u8 one = 1;
 	__u32 key = (__u32)pid;
 
-	if (sslu_attach_has_pid(&s->attach, pid))
-		return;
 	/* followed by the BPF fork program from now on */
 	bpf_map__update_elem(s->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
-	for (size_t i = 0; i < s->n_common_libs; i++)
-		sslu_attach_one(s, s->common_libs[i], pid);
-	if (scan_maps)
+	for (size_t i = 0; i < s->n_common_libs && !p.gone; i++)
+		sslu_attach_one(&p, s->common_libs[i]);
+	if (scan_maps && !p.gone)
 		sslu_proc_libssl(pid, sslu_proc_lib_cb, &p);
-	sslu_mark_ssl_pid(s, pid);
-	(*s->c_processes)++;
-}
-
-static void sslu_untrace_pid(struct sslu *s, int pid)
-{
-	__u32 key = (__u32)pid;
-
-	bpf_map__delete_elem(s->skel->maps.traced, &key, sizeof(key), 0);
-	if (sslu_attach_has_pid(&s->attach, pid)) {
-		sslu_detach_pid(&s->attach, pid);
-		(*s->c_processes)--;
+	if (p.gone) {
+		/* its exit already went by: a traced entry left now would outlive it */
+		sslu_untrace_pid(s, pid);
+		return;
 	}
+	sslu_mark_ssl_pid(s, pid);
+	*s->c_processes = s->attach.n;
 }
 
 static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 {
 	switch (r->type) {
 	case SSLU_REC_EXEC:
-		/* an exec replaces the image: old hooks point into a dead mm */
-		if (sslu_attach_has_pid(&s->attach, (int)r->pid))
-			sslu_untrace_pid(s, (int)r->pid);
+		/* the new image decides: a traced process that now runs something else is let go */
 		if (sslu_targets_match_pid(s->targets, s->n_targets, (int)r->pid))
 			sslu_trace_pid(s, (int)r->pid, false);
+		else
+			sslu_untrace_pid(s, (int)r->pid);
 		break;
 	case SSLU_REC_FORK:
 		sslu_trace_pid(s, (int)r->pid, true);
@@ -610,9 +625,12 @@ static int sslu_start(void *state)
 	if (err)
 		return err;
 	sslu_scan_proc(s);
-	if (!s->n_targets)
+	if (!s->n_targets) {
+		struct sslu_pid_ctx all = { .s = s, .pid = -1 };
+
 		for (size_t i = 0; i < s->libs.n; i++)
-			sslu_attach_one(s, i, -1);
+			sslu_attach_one(&all, i);
+	}
 	*s->c_libraries = s->libs.n;
 	sslu_log(s, JP_LOG_INFO, "%zu libraries with OpenSSL hooks; %s", s->libs.n,
 		 s->n_targets ? "attached per target process" : "attached system-wide");

@@ -408,6 +408,19 @@ def case_comm_later():
     check_no_loss(events)
 
 
+def case_comm_forked():
+    # targets: [comm:python3] traces this script too: the server is its fork, then an exec
+    p = probe("    targets: [comm:python3]\n")
+    port = httpd_env.free_port()
+    srv = start(["/usr/bin/python3", "-c", PY_SERVER, str(port), CERT, KEY])
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    sent = tls_client(port, [("/forked", head("/forked", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    check_no_loss(events)
+
+
 def case_exe_replaced():
     exe = os.path.join(TMP, "python3")
     shutil.copy2("/usr/bin/python3", exe)
@@ -478,6 +491,7 @@ CASES = {
     "apache_event": lambda: case_apache("event"),
     "python_later": case_python_later,
     "comm_later": case_comm_later,
+    "comm_forked": case_comm_forked,
     "exe_replaced": case_exe_replaced,
     "truncated": case_truncated,
     "fd_reused": case_fd_reused,
