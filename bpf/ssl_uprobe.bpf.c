@@ -92,7 +92,7 @@ struct sslu_conn {
 	struct ct_tuple tuple;
 	__u64 sk;		/* the struct sock the tuple was read from */
 	__u32 ports;		/* and its skc_portpair then: a freed sock reused is another peer */
-	__u32 pad;
+	__u32 client;		/* this process read a response on it: its reads are not requests */
 };
 
 struct {
@@ -181,39 +181,37 @@ static __always_inline void conn_closed(const struct sslu_fd_key *key)
 		count(SSLU_CNT_CTL_LOST);
 }
 
-/* the 4-tuple of fd in this process; false when it is not an IPv4/IPv6 socket */
-static __always_inline bool fd_tuple(__u32 pid, __s32 fd, struct ct_tuple *out)
+/* the connection of fd in this process (its 4-tuple read once), or NULL: not IPv4/IPv6 */
+static __always_inline struct sslu_conn *fd_conn(__u32 pid, __s32 fd)
 {
 	struct sslu_fd_key key = { .pid = pid, .fd = fd };
 	struct sslu_conn *t, conn = {};
 	struct sock *sk;
 
 	if (fd < 0)
-		return false;
+		return NULL;
 	sk = ct_fd_sock(fd);
 	if (!sk)
-		return false;
+		return NULL;
 	conn.sk = (__u64)sk;
 	BPF_CORE_READ_INTO(&conn.ports, sk, __sk_common.skc_portpair);
 	t = bpf_map_lookup_elem(&conns, &key);
-	if (t && t->sk == conn.sk && t->ports == conn.ports) {
-		*out = t->tuple;
-		return true;
-	}
+	if (t && t->sk == conn.sk && t->ports == conn.ports)
+		return t;
 	/* a new socket on a number reused without close(): the old connection ended */
 	if (t)
 		conn_closed(&key);
 	if (!ct_sock_tuple(sk, &conn.tuple))
-		return false;
+		return NULL;
 	bpf_map_update_elem(&conns, &key, &conn, BPF_ANY);
-	*out = conn.tuple;
-	return true;
+	return bpf_map_lookup_elem(&conns, &key);
 }
 
 /* copy len bytes of plaintext at buf (up to copy_max) into the ring buffer */
 static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void *buf, __u32 len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct sslu_conn *conn;
 	struct sslu_scratch *s;
 	__u32 zero = 0, copy, size;
 	__u64 flags, avail;
@@ -236,9 +234,18 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	/*
 	 * What a client reads is a response: no request starts with "HTTP/", so it need not
 	 * cost a record and its decoding (system-wide, every TLS client on the host reads).
+	 * The connection is marked, so the body that follows in other records is not taken
+	 * for a request either.
 	 */
+	conn = fd_conn(id >> 32, fd);
+	if (dir == SSLU_DIR_READ && conn && conn->client) {
+		count(SSLU_CNT_RESPONSES);
+		return;
+	}
 	if (dir == SSLU_DIR_READ && copy >= 5 && s->data[0] == 'H' && s->data[1] == 'T' &&
 	    s->data[2] == 'T' && s->data[3] == 'P' && s->data[4] == '/') {
+		if (conn)
+			conn->client = 1;
 		count(SSLU_CNT_RESPONSES);
 		return;
 	}
@@ -252,7 +259,9 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	s->rec.len = len;
 	s->rec.cap_len = copy;
 	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
-	if (!fd_tuple(id >> 32, fd, &s->rec.tuple)) {
+	if (conn) {
+		s->rec.tuple = conn->tuple;
+	} else {
 		s->rec.tuple.family = 0;
 		count(SSLU_CNT_NO_FD);
 	}
