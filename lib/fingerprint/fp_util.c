@@ -1,10 +1,7 @@
 // SPDX-License-Identifier: BSD-3-Clause
-/* String building, hashing (OpenSSL libcrypto EVP) and small list helpers. */
+/* String building and small list helpers. */
 #include <errno.h>
-#include <pthread.h>
 #include <string.h>
-
-#include <openssl/evp.h>
 
 #include "fp_internal.h"
 
@@ -161,82 +158,6 @@ void fp_copy_raw(char *dst, size_t size, const struct fp_str *raw)
 		return;
 	}
 	memcpy(dst, raw->p, raw->len + 1);
-}
-
-/*
- * The digests are fetched once: EVP_sha256()/EVP_md5() would make OpenSSL 3 look the
- * implementation up on every call. Each thread keeps one digest context too: EVP_Digest()
- * allocates, initialises and frees a context per call, which costs more than hashing the few
- * hundred bytes of a fingerprint. The key's destructor frees a thread's context when it ends.
- */
-static EVP_MD *fp_sha256_md, *fp_md5_md;
-static pthread_key_t fp_md_ctx_key;
-static bool fp_md_ctx_key_ok;
-static pthread_once_t fp_md_once = PTHREAD_ONCE_INIT;
-
-static void fp_md_ctx_free(void *ctx)
-{
-	EVP_MD_CTX_free(ctx);
-}
-
-static void fp_md_fetch(void)
-{
-	fp_sha256_md = EVP_MD_fetch(NULL, "SHA256", NULL);
-	fp_md5_md = EVP_MD_fetch(NULL, "MD5", NULL);
-	fp_md_ctx_key_ok = !pthread_key_create(&fp_md_ctx_key, fp_md_ctx_free);
-}
-
-/* This thread's digest context, made on its first use; NULL when out of memory. */
-static EVP_MD_CTX *fp_md_ctx(void)
-{
-	EVP_MD_CTX *ctx;
-
-	pthread_once(&fp_md_once, fp_md_fetch);
-	if (!fp_md_ctx_key_ok)
-		return NULL;
-	ctx = pthread_getspecific(fp_md_ctx_key);
-	if (ctx)
-		return ctx;
-	ctx = EVP_MD_CTX_new();
-	if (ctx && pthread_setspecific(fp_md_ctx_key, ctx)) {
-		EVP_MD_CTX_free(ctx);
-		ctx = NULL;
-	}
-	return ctx;
-}
-
-/* *mdp is read once fp_md_ctx() made sure it was fetched; nhex is even */
-static int fp_digest_hex(EVP_MD *const *mdp, const void *data, size_t len, char *out,
-			 size_t nhex)
-{
-	EVP_MD_CTX *ctx = fp_md_ctx();
-	unsigned char d[EVP_MAX_MD_SIZE];
-	unsigned int dlen = 0;
-
-	if (!ctx || !*mdp || !EVP_DigestInit_ex2(ctx, *mdp, NULL) ||
-	    !EVP_DigestUpdate(ctx, data, len) || !EVP_DigestFinal_ex(ctx, d, &dlen) ||
-	    dlen * 2 < nhex)
-		return -EIO;
-	for (size_t i = 0; i < nhex / 2; i++) {
-		out[2 * i] = fp_hex_digit(d[i] >> 4);
-		out[2 * i + 1] = fp_hex_digit(d[i]);
-	}
-	out[nhex] = '\0';
-	return 0;
-}
-
-int fp_hash12(const void *data, size_t len, char out[FP_HASH12_LEN + 1])
-{
-	if (len == 0) {
-		memcpy(out, FP_ZERO_HASH, FP_HASH12_LEN + 1);
-		return 0;
-	}
-	return fp_digest_hex(&fp_sha256_md, data, len, out, FP_HASH12_LEN);
-}
-
-int fp_md5_hex(const void *data, size_t len, char out[33])
-{
-	return fp_digest_hex(&fp_md5_md, data, len, out, 32);
 }
 
 bool fp_tls_is_grease(uint16_t v)
