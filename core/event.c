@@ -29,7 +29,6 @@
 #define ARENA_BLOCK 4096	/* overflow blocks: this, or what one field needs */
 #define ARENA_MAX (SIZE_MAX / 4)	/* larger requests fail: sums of a few cannot wrap */
 #define OPEN_MAX 8		/* objects open in the text at once; deeper, the tree is used */
-#define KEY_FAST 32		/* plain keys up to this long are encoded while they are measured */
 
 struct node {
 	struct jp_event *ev;		/* the services get only the object, and need the arena */
@@ -283,21 +282,55 @@ struct field {
 };
 
 /*
- * What keys are compared by first: their last 8 bytes as given. Gathered while a key is copied
- * (reading the encoded key back as a word stalled on the byte stores just made).
+ * What keys are compared by first: a word of the key as given (its last 8 bytes, or its first
+ * and last 4), read from the key (reading the encoded key back stalled on the byte stores just
+ * made).
  */
-static inline uint64_t tag_add(uint64_t tag, unsigned char c)
-{
-	return tag << 8 | c;
-}
-
-static uint64_t key_tag(const char *key)
+static inline uint64_t key_tag(const char *key, size_t len)
 {
 	uint64_t tag = 0;
+	uint32_t a, b;
 
-	while (*key)
-		tag = tag_add(tag, *key++);
+	if (len >= 8) {
+		memcpy(&tag, key + len - 8, 8);
+	} else if (len >= 4) {
+		memcpy(&a, key, 4);
+		memcpy(&b, key + len - 4, 4);
+		tag = (uint64_t)a << 32 | b;
+	} else {
+		while (len--)
+			tag = tag << 8 | (unsigned char)*key++;
+	}
 	return tag;
+}
+
+/* s as a JSON string at o when it needs no escaping and is 4 to 16 bytes long, as most keys
+ * are: two words or two halves; NULL otherwise. */
+static inline char *put_short_plain(char *o, const char *s, size_t len)
+{
+	uint64_t x, y;
+	uint32_t a, b;
+
+	if (len >= 8 && len <= 16) {
+		memcpy(&x, s, 8);
+		memcpy(&y, s + len - 8, 8);
+		if (any_special(x) || any_special(y))
+			return NULL;
+		memcpy(o + 1, &x, 8);
+		memcpy(o + 1 + len - 8, &y, 8);
+	} else if (len >= 4 && len < 8) {
+		memcpy(&a, s, 4);
+		memcpy(&b, s + len - 4, 4);
+		if (any_special((uint64_t)a << 32 | b))
+			return NULL;
+		memcpy(o + 1, &a, 4);
+		memcpy(o + 1 + len - 4, &b, 4);
+	} else {
+		return NULL;
+	}
+	o[0] = '"';
+	o[len + 1] = '"';
+	return o + len + 2;
 }
 
 static uint64_t tag_bit(uint64_t tag)
@@ -306,7 +339,7 @@ static uint64_t tag_bit(uint64_t tag)
 }
 
 /* Whether the text can go on with a field of obj, and how many open objects that closes. */
-static void field_place(struct field *f, struct node *obj)
+static inline void field_place(struct field *f, struct node *obj)
 {
 	struct jp_event *ev = obj->ev;
 
@@ -346,37 +379,20 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 	struct jp_event *ev = obj->ev;
 
 	field_place(f, obj);
-	char *o = arena_room(ev, f->closes + 1 + KEY_FAST + 3 + value_max);
+	size_t len = strlen(key);
+	char *o = arena_room(ev, f->closes + 1 + json_string_max(len) + 1 + value_max);
 
 	if (!o)
 		return NULL;
-	char *k = put_separators(f, o), *fast_end = k + 1 + KEY_FAST;
-	const unsigned char *p = (const unsigned char *)key;
-	uint64_t tag = 0;
+	char *k = put_separators(f, o);
 
-	/* most keys are short literals that need no escaping: copied while measured */
-	o = k;
-	*o++ = '"';
-	while (json_class[*p] == J_PLAIN && o < fast_end) {
-		tag = tag_add(tag, *p);
-		*o++ = *p++;
-	}
-	if (*p) {		/* longer, or to be escaped */
-		size_t len = strlen(key);
-
-		o = arena_room(ev, f->closes + 1 + json_string_max(len) + 1 + value_max);
-		if (!o)
-			return NULL;
-		k = put_separators(f, o);
+	o = put_short_plain(k, key, len);
+	if (!o)
 		o = put_json_string(k, key, len, false);
-		tag = key_tag(key);
-	} else {
-		*o++ = '"';
-	}
 	*o++ = ':';
 	f->key = k;
 	f->key_len = o - k;
-	f->tag = tag;
+	f->tag = key_tag(key, len);
 	return o;
 }
 
@@ -393,7 +409,7 @@ static char *field_begin_new(struct field *f, struct node *obj, const char *name
 	memcpy(o, key, key_len);
 	f->key = o;
 	f->key_len = key_len;
-	f->tag = key_tag(name);
+	f->tag = key_tag(name, strlen(name));
 	f->is_new = true;
 	return o + key_len;
 }
