@@ -276,15 +276,15 @@ struct field {
 	struct node *obj;
 	char *key;		/* "key": */
 	size_t key_len;
-	uint64_t tag;
+	uint64_t tag;		/* key_tag() */
 	size_t closes;		/* open objects that adding to obj closes */
 	bool is_new;		/* no lookup: the key is known to be new (the header) */
 };
 
 /*
- * What keys are compared by first: a word of the key as given (its last 8 bytes, or its first
- * and last 4), read from the key (reading the encoded key back stalled on the byte stores just
- * made).
+ * What keys are compared by first, and what an object's map of keys is indexed by: a word of
+ * the key as given (its last 8 bytes, or its first and last 4). Read from the given key: reading
+ * the encoded key back as a word stalled on the byte stores just made.
  */
 static inline uint64_t key_tag(const char *key, size_t len)
 {
