@@ -110,24 +110,26 @@ static inline uint64_t fp_rotl(uint64_t v, unsigned r)
 static uint64_t fp_memo_key(const uint8_t *p, size_t n)
 {
 	const uint64_t k = 0x9e3779b97f4a7c15ull;
-	uint64_t h[4] = { n, 0x243f6a8885a308d3ull, 0x13198a2e03707344ull, 0xa4093822299f31d0ull };
-	uint64_t tail = 0;
+	uint64_t a = n, b = 0x243f6a8885a308d3ull, c = 0x13198a2e03707344ull;
+	uint64_t d = 0xa4093822299f31d0ull, tail = 0, h;
 	size_t i = 0;
 
-	for (; i + 32 <= n; i += 32)
-		for (int j = 0; j < 4; j++)
-			h[j] = fp_rotl((h[j] ^ fp_load64(p + i + 8 * j)) * k, 29);
-	for (int j = 0; i + 8 <= n; i += 8, j++)
-		h[j] = fp_rotl((h[j] ^ fp_load64(p + i)) * k, 29);
+	for (; i + 32 <= n; i += 32) {
+		a = fp_rotl((a ^ fp_load64(p + i)) * k, 29);
+		b = fp_rotl((b ^ fp_load64(p + i + 8)) * k, 29);
+		c = fp_rotl((c ^ fp_load64(p + i + 16)) * k, 29);
+		d = fp_rotl((d ^ fp_load64(p + i + 24)) * k, 29);
+	}
+	for (; i + 8 <= n; i += 8)
+		b = fp_rotl((b ^ fp_load64(p + i)) * k, 29);
 	memcpy(&tail, p + i, n - i);
-	h[3] ^= tail;
-	h[0] ^= fp_rotl(h[1], 17) ^ fp_rotl(h[2], 31) ^ fp_rotl(h[3] * k, 47);
-	h[0] ^= h[0] >> 33;	/* murmur3's finaliser */
-	h[0] *= 0xff51afd7ed558ccdull;
-	h[0] ^= h[0] >> 33;
-	h[0] *= 0xc4ceb9fe1a85ec53ull;
-	h[0] ^= h[0] >> 33;
-	return h[0] | 1;
+	h = a ^ fp_rotl(b, 17) ^ fp_rotl(c, 31) ^ fp_rotl((d ^ tail) * k, 47);
+	h ^= h >> 33;		/* murmur3's finaliser */
+	h *= 0xff51afd7ed558ccdull;
+	h ^= h >> 33;
+	h *= 0xc4ceb9fe1a85ec53ull;
+	h ^= h >> 33;
+	return h | 1;
 }
 
 static void fp_memo_store(struct fp_memo *m, uint64_t key, const EVP_MD *md, const void *data,
