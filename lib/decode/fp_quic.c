@@ -60,39 +60,48 @@ bool fp_quic_is_initial(const uint8_t *d, size_t len)
 		       QUIC_V1;
 }
 
-/* Fetch the algorithms and make the contexts on first use; 0 or -ENOMEM. */
-static int quic_ciphers_get(struct fp_quic_ciphers *c)
+/* An HMAC-SHA256 context, keyed when key is not NULL; NULL on failure. */
+static EVP_MAC_CTX *quic_hmac_new(const uint8_t *key, size_t key_len)
 {
 	OSSL_PARAM params[] = {
 		OSSL_PARAM_construct_utf8_string(OSSL_MAC_PARAM_DIGEST, "SHA256", 0),
 		OSSL_PARAM_construct_end(),
 	};
-	EVP_MAC *mac;
+	EVP_MAC *mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
+	EVP_MAC_CTX *ctx = mac ? EVP_MAC_CTX_new(mac) : NULL;
 
-	if (c->hmac && c->ecb && c->gcm && c->cipher)
-		return 0;
-	if (!c->hmac) {
-		mac = EVP_MAC_fetch(NULL, "HMAC", NULL);
-		c->hmac = mac ? EVP_MAC_CTX_new(mac) : NULL;
-		EVP_MAC_free(mac);	/* the context holds its own reference */
-		if (c->hmac && !EVP_MAC_CTX_set_params(c->hmac, params)) {
-			EVP_MAC_CTX_free(c->hmac);
-			c->hmac = NULL;
-		}
+	EVP_MAC_free(mac);	/* the context holds its own reference */
+	if (ctx && (!EVP_MAC_CTX_set_params(ctx, params) ||
+		    (key && !EVP_MAC_init(ctx, key, key_len, NULL)))) {
+		EVP_MAC_CTX_free(ctx);
+		ctx = NULL;
 	}
+	return ctx;
+}
+
+/* Fetch the algorithms and make the contexts on first use; 0 or -ENOMEM. */
+static int quic_ciphers_get(struct fp_quic_ciphers *c)
+{
+	if (c->extract && c->hmac && c->ecb && c->gcm && c->cipher)
+		return 0;
+	if (!c->extract)
+		c->extract = quic_hmac_new(quic_v1_salt, sizeof(quic_v1_salt));
+	if (!c->hmac)
+		c->hmac = quic_hmac_new(NULL, 0);
 	if (!c->ecb)
 		c->ecb = EVP_CIPHER_fetch(NULL, "AES-128-ECB", NULL);
 	if (!c->gcm)
 		c->gcm = EVP_CIPHER_fetch(NULL, "AES-128-GCM", NULL);
 	if (!c->cipher)
 		c->cipher = EVP_CIPHER_CTX_new();
-	return c->hmac && c->ecb && c->gcm && c->cipher ? 0 : -ENOMEM;
+	return c->extract && c->hmac && c->ecb && c->gcm && c->cipher ? 0 : -ENOMEM;
 }
 
 void fp_quic_fini(struct fp_quic_initial *q)
 {
 	struct fp_quic_ciphers *c = &q->ciphers;
 
+	EVP_MAC_CTX_free(c->extract);
 	EVP_MAC_CTX_free(c->hmac);
 	EVP_CIPHER_free(c->ecb);
 	EVP_CIPHER_free(c->gcm);
@@ -100,20 +109,24 @@ void fp_quic_fini(struct fp_quic_initial *q)
 	memset(c, 0, sizeof(*c));
 }
 
-/* HMAC-SHA256(key, data) into out (32 bytes) */
-static int quic_hmac(struct fp_quic_ciphers *c, const uint8_t *key, size_t key_len,
-		     const uint8_t *data, size_t len, uint8_t out[32])
+/*
+ * HMAC(key, data) into out (32 bytes). key NULL: the context's last key again, which
+ * OpenSSL restarts from its kept state instead of keying anew (half the cost).
+ */
+static int quic_hmac(EVP_MAC_CTX *ctx, const uint8_t *key, size_t key_len, const uint8_t *data,
+		     size_t len, uint8_t out[32])
 {
 	size_t out_len = 0;
 
-	if (!EVP_MAC_init(c->hmac, key, key_len, NULL) || !EVP_MAC_update(c->hmac, data, len) ||
-	    !EVP_MAC_final(c->hmac, out, &out_len, 32) || out_len != 32)
+	if (!EVP_MAC_init(ctx, key, key_len, NULL) || !EVP_MAC_update(ctx, data, len) ||
+	    !EVP_MAC_final(ctx, out, &out_len, 32) || out_len != 32)
 		return -ENOMEM;
 	return 0;
 }
 
-/* HKDF-Expand-Label (RFC 8446 7.1) for outputs of at most one SHA-256 block. */
-static int quic_expand_label(struct fp_quic_ciphers *c, const uint8_t secret[32],
+/* HKDF-Expand-Label (RFC 8446 7.1) for outputs of at most one SHA-256 block; secret NULL:
+ * the secret of the previous call. */
+static int quic_expand_label(struct fp_quic_ciphers *c, const uint8_t *secret,
 			     const char *label, uint8_t *out, size_t out_len)
 {
 	uint8_t info[2 + 1 + 32 + 1 + 1], block[32];
@@ -127,7 +140,7 @@ static int quic_expand_label(struct fp_quic_ciphers *c, const uint8_t secret[32]
 	n += label_len;
 	info[n++] = 0;		/* empty context */
 	info[n++] = 1;		/* T(1) */
-	if (quic_hmac(c, secret, 32, info, n, block))
+	if (quic_hmac(c->hmac, secret, secret ? 32 : 0, info, n, block))
 		return -ENOMEM;
 	memcpy(out, block, out_len);
 	return 0;
@@ -139,11 +152,11 @@ static int quic_initial_keys(struct fp_quic_ciphers *c, const uint8_t *dcid, siz
 	uint8_t initial[32], secret[32];
 
 	/* HKDF-Extract(salt, DCID) is HMAC(salt, DCID) */
-	if (quic_hmac(c, quic_v1_salt, sizeof(quic_v1_salt), dcid, dcid_len, initial) ||
+	if (quic_hmac(c->extract, NULL, 0, dcid, dcid_len, initial) ||
 	    quic_expand_label(c, initial, server ? "server in" : "client in", secret, 32) ||
 	    quic_expand_label(c, secret, "quic key", k->key, sizeof(k->key)) ||
-	    quic_expand_label(c, secret, "quic iv", k->iv, sizeof(k->iv)) ||
-	    quic_expand_label(c, secret, "quic hp", k->hp, sizeof(k->hp)))
+	    quic_expand_label(c, NULL, "quic iv", k->iv, sizeof(k->iv)) ||
+	    quic_expand_label(c, NULL, "quic hp", k->hp, sizeof(k->hp)))
 		return -ENOMEM;
 	return 0;
 }
@@ -190,6 +203,21 @@ static void quic_sort_crypto(struct fp_quic_crypto *v, size_t n)
 	}
 }
 
+/* The first non-zero byte at or after pos (len when none), eight bytes at a time. */
+static size_t quic_skip_zeros(const uint8_t *p, size_t pos, size_t len)
+{
+	uint64_t w;
+
+	for (; pos + 8 <= len; pos += 8) {
+		memcpy(&w, p + pos, 8);
+		if (w)
+			break;
+	}
+	while (pos < len && !p[pos])
+		pos++;
+	return pos;
+}
+
 /* The frames of a decrypted Initial payload: CRYPTO kept, PADDING, PING and ACK skipped. */
 static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out)
 {
@@ -202,8 +230,7 @@ static int quic_frames(const uint8_t *p, size_t len, struct fp_quic_initial *out
 			return -EBADMSG;
 		switch (type) {
 		case 0x00:	/* PADDING: most of a client's Initial, skipped as one run */
-			while (r.pos < r.len && p[r.pos] == 0)
-				r.pos++;
+			r.pos = quic_skip_zeros(p, r.pos, r.len);
 			break;
 		case 0x01:	/* PING */
 			break;

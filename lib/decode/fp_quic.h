@@ -28,7 +28,8 @@ struct fp_quic_crypto {
 /* libcrypto objects made on the first Initial and kept: fetching an algorithm and setting up a
  * context cost more than deriving the keys and opening a packet with them */
 struct fp_quic_ciphers {
-	EVP_MAC_CTX *hmac;		/* HMAC-SHA256, re-keyed per use */
+	EVP_MAC_CTX *extract;		/* HMAC-SHA256 keyed once with the v1 salt */
+	EVP_MAC_CTX *hmac;		/* HMAC-SHA256, keyed per secret */
 	EVP_CIPHER *ecb, *gcm;		/* AES-128: header protection, packet protection */
 	EVP_CIPHER_CTX *cipher;
 };
