@@ -12,9 +12,11 @@
 # Each mode runs ROUNDS times interleaved with the others; medians are printed: requests/s,
 # its ratio to base, CPU us per request of the nginx worker (utime+stime from /proc/PID/stat
 # over wrk's request count), us added per request, the probe process's own CPU us per request
-# (ja4probe draining and decoding; the naive loader), events and losses.
+# (ja4probe draining and decoding; the naive loader), events and losses; then, from the
+# kernel's BPF run-time statistics (kernel.bpf_stats_enabled=1 during the plugin's modes), the
+# ns per run of each of its programs that ran and their total per request.
 #
-# usage: bench/ssl_uprobe_bench.sh BUILD_DIR [SECONDS] [ROUNDS]     (root)
+# usage: [MODES="base targeted"] bench/ssl_uprobe_bench.sh BUILD_DIR [SECONDS] [ROUNDS]  (root)
 set -eu
 BUILD=$(cd "${1:?usage: $0 BUILD_DIR [SECONDS] [ROUNDS]}" && pwd)
 DUR=${2:-5}
@@ -58,13 +60,39 @@ WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
+# "name run_time_ns run_cnt" of each BPF program the process $1 holds
+prog_stats() {
+	python3 - "$1" <<'PY'
+import json, os, subprocess, sys
+pid = sys.argv[1]
+ids = set()
+for fd in os.listdir("/proc/%s/fdinfo" % pid):
+    try:
+        with open("/proc/%s/fdinfo/%s" % (pid, fd)) as f:
+            ids |= {int(l.split()[1]) for l in f if l.startswith("prog_id:")}
+    except OSError:
+        pass
+out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True)
+for p in json.loads(out.stdout or "[]"):
+    if p.get("id") in ids:
+        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
+PY
+}
+
 # one wrk run: prints "requests rps cpu_us_per_request probe_cpu_us_per_request"
 measure() {
 	c0=$(cpu_ticks "$WORKER"); p0=0
-	[ -n "$JP_PID" ] && p0=$(cpu_ticks "$JP_PID")
+	[ -n "$JP_PID" ] && p0=$(cpu_ticks "$JP_PID") && prog_stats "$JP_PID" | sort > "$TMP/bpf0"
 	wrk -t1 -c20 -d"${DUR}s" "https://127.0.0.1:$PORT/" > "$TMP/wrk.out"
 	c1=$(cpu_ticks "$WORKER"); p1=0
-	[ -n "$JP_PID" ] && p1=$(cpu_ticks "$JP_PID")
+	[ -n "$JP_PID" ] && p1=$(cpu_ticks "$JP_PID") && prog_stats "$JP_PID" | sort > "$TMP/bpf1"
+	if [ -n "$JP_PID" ] && [ "$MODE" != naive ]; then
+		req=$(awk '/requests in/ { print $1 }' "$TMP/wrk.out")
+		# "mode program ns_per_run runs_per_request"
+		join "$TMP/bpf0" "$TMP/bpf1" | awk -v m="$MODE" -v req="$req" '
+			$5 > $3 { printf "%s %s %.0f %.2f\n", m, $1, ($4 - $2) / ($5 - $3),
+				  ($5 - $3) / req }' >> "$TMP/bpf_results"
+	fi
 	awk -v c0="$c0" -v c1="$c1" -v p0="$p0" -v p1="$p1" -v hz="$(getconf CLK_TCK)" '
 		/requests in/ { req = $1 } /Requests\/sec/ { rps = $2 }
 		END { printf "%d %.0f %.2f %.2f\n", req, rps, (c1 - c0) * 1e6 / hz / req,
@@ -126,9 +154,13 @@ run_mode() {	# $1 mode; prints "requests rps cpu events lost"
 	esac
 }
 
-MODES="base plugin targeted targ_er naive"
+MODES=${MODES:-base plugin targeted targ_er naive}
+STATS_WAS=$(cat /proc/sys/kernel/bpf_stats_enabled)
+trap 'echo "$STATS_WAS" > /proc/sys/kernel/bpf_stats_enabled; cleanup' EXIT INT TERM
+echo 1 > /proc/sys/kernel/bpf_stats_enabled
 for r in $(seq "$ROUNDS"); do
 	for m in $MODES; do
+		MODE=$m
 		echo "$m $(run_mode "$m")" >> "$TMP/results"
 		tail -1 "$TMP/results" | sed "s/^/round $r: /" >&2
 	done
@@ -152,4 +184,16 @@ for m in ["base", "plugin", "targeted", "targ_er", "naive"]:
     evs = "-" if rows[m][0][3] == "-" else " ".join(f"{r[3]}/{r[0]} lost {r[4]}" for r in rows[m])
     print(f"{m:<9} {rps:8.0f} {rps / base_rps:6.2f} {cpu:7.2f} {cpu - base_cpu:+8.2f} {pcpu:6.2f}"
           f"  {evs}")
+PY
+echo "BPF run time (medians over rounds): mode program ns/run runs/request"
+python3 - "$TMP/bpf_results" <<'PY'
+import statistics, sys
+rows = {}
+for line in open(sys.argv[1]):
+    m, prog, ns, per = line.split()
+    rows.setdefault((m, prog), []).append((float(ns), float(per)))
+for (m, prog), v in rows.items():
+    ns = statistics.median(x[0] for x in v)
+    per = statistics.median(x[1] for x in v)
+    print(f"  {m:<9} {prog:<22} {ns:7.0f} ns/run {per:6.2f} runs/req = {ns * per:6.0f} ns/req")
 PY
