@@ -420,7 +420,7 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 
 /* Start a field of a key known to be new in obj, given as it is and as "key": text. */
 static char *field_begin_new(struct field *f, struct node *obj, const char *name,
-			     const char *key, size_t key_len, size_t value_max)
+			     size_t name_len, const char *key, size_t key_len, size_t value_max)
 {
 	field_place(f, obj);
 	char *o = arena_room(obj->ev, f->closes + 1 + key_len + value_max);
@@ -431,7 +431,7 @@ static char *field_begin_new(struct field *f, struct node *obj, const char *name
 	memcpy(o, key, key_len);
 	f->key = o;
 	f->key_len = key_len;
-	f->tag = key_tag(name, strlen(name));
+	f->tag = key_tag(name, name_len);
 	f->is_new = true;
 	return o + key_len;
 }
@@ -566,17 +566,17 @@ static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *v
 	return field_value(&f, end);
 }
 
-/* A field whose value, which must be UTF-8, is a JSON string; the key name is also given
- * as "key": text when it is known to be new (the header). */
-static int string_field(struct node *obj, const char *name, const char *key, size_t key_len,
-			const char *value)
+/* A field whose value, which must be UTF-8, is a JSON string. The key is name, or, known to
+ * be new (the header's), key as text. */
+static int string_field(struct node *obj, const char *name, size_t name_len, const char *key,
+			size_t key_len, const char *value)
 {
 	struct field f;
 
 	if (!value)
 		return -EINVAL;
 	size_t len = strlen(value), max = json_string_max(len);
-	char *json = key ? field_begin_new(&f, obj, name, key, key_len, max) :
+	char *json = key ? field_begin_new(&f, obj, name, name_len, key, key_len, max) :
 			   field_begin(&f, obj, name, max);
 
 	if (!json)
@@ -588,7 +588,7 @@ static int string_field(struct node *obj, const char *name, const char *key, siz
 
 static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value)
 {
-	return string_field(as_node(obj), key, NULL, 0, value);
+	return string_field(as_node(obj), key, 0, NULL, 0, value);
 }
 
 /* The decimal digits of v at o; returns their end. */
@@ -801,7 +801,43 @@ static void event_discard(struct jp_event *ev)
 		free(ev);
 }
 
-#define HEADER_KEY(name) name, "\"" name "\":", sizeof(name) + 2
+/* the header's keys: known, new, as they are and as text */
+#define HEADER_KEY(name) name, sizeof(name) - 1, "\"" name "\":", sizeof(name) + 2
+
+/* A header field whose value is given as JSON text. */
+static int header_field(struct jp_event *ev, const char *name, size_t name_len, const char *key,
+			size_t key_len, const char *json, size_t len)
+{
+	struct field f;
+	char *o = field_begin_new(&f, &ev->root, name, name_len, key, key_len, len);
+
+	if (!o)
+		return -ENOMEM;
+	memcpy(o, json, len);
+	return field_value(&f, o + len);
+}
+
+/* The source's part of the header, "host" and "plugin", encoded at its first event. */
+static int header_of_source(struct jp_plugin_ctx *ctx)
+{
+	if (ctx->event_header)
+		return 0;
+	size_t host_len = strlen(ctx->host->host_name), name_len = strlen(ctx->name);
+	char *text = malloc(json_string_max(host_len) + json_string_max(name_len));
+	char *mid = text ? put_json_string(text, ctx->host->host_name, host_len, true) : NULL;
+	char *end = mid ? put_json_string(mid, ctx->name, name_len, true) : NULL;
+
+	if (!end) {
+		int err = text ? -EINVAL : -ENOMEM;
+
+		free(text);
+		return err;
+	}
+	ctx->event_header = text;
+	ctx->event_header_host_len = mid - text;
+	ctx->event_header_len = end - text;
+	return 0;
+}
 
 struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_type,
 				const struct timespec *realtime)
@@ -833,9 +869,14 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	if (!err)
 		err = string_field(&ev->root, HEADER_KEY("event_type"), event_type);
 	if (!err)
-		err = string_field(&ev->root, HEADER_KEY("host"), ctx->host->host_name);
+		err = header_of_source(ctx);
 	if (!err)
-		err = string_field(&ev->root, HEADER_KEY("plugin"), ctx->name);
+		err = header_field(ev, HEADER_KEY("host"), ctx->event_header,
+				   ctx->event_header_host_len);
+	if (!err)
+		err = header_field(ev, HEADER_KEY("plugin"),
+				   ctx->event_header + ctx->event_header_host_len,
+				   ctx->event_header_len - ctx->event_header_host_len);
 	if (err) {
 		event_discard(ev);
 		return NULL;

@@ -178,6 +178,7 @@ void host_ctx_free(struct jp_plugin_ctx *ctx)
 	free(ctx->counters);
 	free(ctx->fds);
 	free(ctx->timers);
+	free(ctx->event_header);
 	free(ctx->name);
 	memset(ctx, 0, sizeof(*ctx));
 }

@@ -45,6 +45,10 @@ struct jp_plugin_ctx {
 	int *fds;			/* watched fds, unwatched when the source stops */
 	size_t n_timers;
 	int *timers;
+	/* event.c: the JSON text of "host" then "plugin" in this source's events, made at its
+	 * first event (the host name is set before any source runs) */
+	char *event_header;
+	size_t event_header_host_len, event_header_len;
 };
 
 int host_ctx_init(struct jp_plugin_ctx *ctx, struct host *host, const char *name);
