@@ -1,7 +1,6 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* Event fields from parse results, through the host services table only (fp_event.h). */
 #include <errno.h>
-#include <stdio.h>
 #include <string.h>
 
 #include <ja4probe/fp_event.h>
@@ -73,13 +72,22 @@ static void ev_alpn(const struct jp_host *h, struct jp_obj *o, const struct fp_t
 		ev_keep(err, h->obj_string_list(o, "alpn", list, n));
 }
 
+/* "0x%04x" without snprintf (a few hundred instructions per call) */
+static const char *ev_hex16(uint16_t v, char buf[8])
+{
+	struct fp_str s;
+
+	fp_str_init(&s, buf, 8);
+	fp_str_puts(&s, "0x");
+	fp_str_hex4(&s, v);
+	return buf;
+}
+
 static void ev_version_name(uint16_t v, char buf[8], const char **name)
 {
 	*name = fp_tls_version_name(v);
-	if (!*name) {
-		snprintf(buf, 8, "0x%04x", v);
-		*name = buf;
-	}
+	if (!*name)
+		*name = ev_hex16(v, buf);
 }
 
 static int ev_client_hello(const struct jp_host *h, struct jp_obj *o,
@@ -147,8 +155,7 @@ static int ev_server_hello(const struct jp_host *h, struct jp_obj *o,
 		ev_keep(&err, h->obj_string(o, "ja3s_full", ja3.ja3_full));
 	ev_version_name(fp_tls_effective_version(hello), vbuf, &version);
 	ev_keep(&err, h->obj_string(o, "version", version));
-	snprintf(cipher, sizeof(cipher), "0x%04x", hello->ciphers[0]);
-	ev_keep(&err, h->obj_string(o, "cipher", cipher));
+	ev_keep(&err, h->obj_string(o, "cipher", ev_hex16(hello->ciphers[0], cipher)));
 	ev_alpn(h, o, hello, &err);
 	return err;
 }

@@ -236,7 +236,8 @@ int fp_ja4h(const uint8_t *buf, const struct fp_http_request *req, struct fp_ja4
 	if (err)
 		return err;
 	memcpy(c.sorted, c.cookies, c.n_cookies * sizeof(c.cookies[0]));
-	qsort_r(c.sorted, c.n_cookies, sizeof(c.sorted[0]), ja4h_cookie_cmp, (void *)buf);
+	if (c.n_cookies > 1)	/* glibc's qsort_r costs ~500 instructions even for one item */
+		qsort_r(c.sorted, c.n_cookies, sizeof(c.sorted[0]), ja4h_cookie_cmp, (void *)buf);
 
 	/* ja4h_r: prefix_names_sorted-cookie-names_sorted-cookie-pairs */
 	fp_str_init(&s, scratch, sizeof(scratch));
