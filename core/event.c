@@ -64,7 +64,6 @@ struct jp_event {
 	/* the current block's free room: text is written up from top, nodes taken down from end */
 	char *top, *end;
 	struct block *blocks;		/* arena overflow, freed with the event */
-	size_t json_bound;		/* the tree's serialized length is at most this */
 	/*
 	 * in_order: the text from inline_arena to top is the event's JSON but for the braces of
 	 * the open[] objects (root first). A field of an object that is not open, a key added
@@ -326,8 +325,8 @@ static inline uint64_t key_tag(const char *key, size_t len)
 	return tag;
 }
 
-/* s as a JSON string at o when it needs no escaping and is 4 to 16 bytes long, as most keys
- * are: two words or two halves; NULL otherwise. */
+/* s as a JSON string at o when it needs no escaping and is 1 to 16 bytes long, as keys are:
+ * two words, two halves or bytes; NULL otherwise. */
 static inline char *put_short_plain(char *o, const char *s, size_t len)
 {
 	uint64_t x, y;
@@ -347,6 +346,12 @@ static inline char *put_short_plain(char *o, const char *s, size_t len)
 			return NULL;
 		memcpy(o + 1, &a, 4);
 		memcpy(o + 1 + len - 4, &b, 4);
+	} else if (len && len < 4) {
+		for (size_t i = 0; i < len; i++) {
+			if (json_class[(unsigned char)s[i]] != J_PLAIN)
+				return NULL;
+			o[1 + i] = s[i];
+		}
 	} else {
 		return NULL;
 	}
@@ -419,8 +424,9 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 }
 
 /* Start a field of a key known to be new in obj, given as it is and as "key": text. */
-static char *field_begin_new(struct field *f, struct node *obj, const char *name,
-			     size_t name_len, const char *key, size_t key_len, size_t value_max)
+static inline char *field_begin_new(struct field *f, struct node *obj, const char *name,
+				    size_t name_len, const char *key, size_t key_len,
+				    size_t value_max)
 {
 	field_place(f, obj);
 	char *o = arena_room(obj->ev, f->closes + 1 + key_len + value_max);
@@ -460,7 +466,6 @@ static struct node *append(struct field *f)
 	n->key_len = f->key_len;
 	n->tag = f->tag;
 	n->is_object = false;
-	ev->json_bound += f->key_len + 1;	/* and a comma */
 	if (f->obj->obj.last)
 		f->obj->obj.last->next = n;
 	else
@@ -475,7 +480,6 @@ static void node_set_value(struct node *n, const char *value, const char *end)
 	n->is_object = false;
 	n->value.json = value;
 	n->value.len = end - value;
-	n->ev->json_bound += end - value;
 }
 
 static void node_make_object(struct node *n)
@@ -486,7 +490,6 @@ static void node_make_object(struct node *n)
 		n->is_object = true;
 		n->obj.first = n->obj.last = NULL;
 		n->obj.keys = 0;
-		ev->json_bound += 2;
 	}
 	if (ev->n_open == OPEN_MAX)
 		ev->in_order = false;
@@ -853,7 +856,6 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	ev->inline_arena[0] = '{';
 	ev->top = ev->inline_arena + 1;
 	ev->end = ev->inline_arena + ARENA_INLINE;
-	ev->json_bound = 2;
 	ev->in_order = true;
 	ev->n_open = 1;
 	ev->open[0] = &ev->root;
@@ -884,7 +886,18 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	return ev;
 }
 
-/* A walk of memcpy()s into room for ev->json_bound bytes; returns the end. */
+/* The tree's serialized length. */
+static size_t json_length(const struct node *obj)
+{
+	size_t len = 2;
+
+	for (const struct node *n = obj->obj.first; n; n = n->next)
+		len += (n != obj->obj.first) + n->key_len +
+		       (n->is_object ? json_length(n) : n->value.len);
+	return len;
+}
+
+/* A walk of memcpy()s into room for json_length() bytes; returns the end. */
 static char *serialize(char *o, const struct node *obj)
 {
 	*o++ = '{';
@@ -921,10 +934,12 @@ static int event_json(struct jp_event *ev, const char **json, size_t *len)
 			return 0;
 		}
 	}
-	if (ev->json_bound > scratch_cap) {
+	size_t need = json_length(&ev->root);
+
+	if (need > scratch_cap) {
 		size_t cap = scratch_cap ? scratch_cap : 4096;
 
-		while (cap < ev->json_bound)
+		while (cap < need)
 			cap *= 2;
 		char *grown = realloc(scratch, cap);
 

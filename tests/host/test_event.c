@@ -293,6 +293,22 @@ static void test_keys(void)
 	expect(same_string(json_object_get(j, "tab\tkey"), "w", 1), "key with a tab%s", "");
 	expect(same_string(json_object_get(j, "event_type"), "test", 4), "header%s", "");
 	json_decref(j);
+
+	/* short keys to escape, and one set again */
+	static const char *const short_keys[] = { "\"", "a\\", "\x01", "\xc3\xa9", "\n\t", "" };
+	size_t n_short = sizeof(short_keys) / sizeof(short_keys[0]);
+
+	ev = event();
+	root = host->event_root(ev);
+	for (size_t i = 0; i < n_short; i++)
+		host->obj_int(root, short_keys[i], (int)i);
+	host->obj_int(root, "a\\", 42);
+	j = emitted(ev);
+	for (size_t i = 0; i < n_short; i++)
+		expect(json_integer_value(json_object_get(j, short_keys[i])) == (i == 1 ? 42 : (int)i),
+		       "short key %s", short_keys[i]);
+	expect(json_object_size(j) == 4 + n_short, "short keys once each%s", "");
+	json_decref(j);
 }
 
 static void test_numbers(void)
