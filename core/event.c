@@ -453,25 +453,31 @@ static struct node *lookup(const struct node *obj, const struct field *f)
 	return NULL;
 }
 
-static struct node *append(struct field *f)
+/* The field's new node, last of its object (its value is set by the caller). The field is
+ * read once: without strict aliasing each store to the node would make it be read again. */
+static struct node *append(const struct field *f)
 {
-	struct jp_event *ev = f->obj->ev;
-	struct node *n = node_alloc(ev);
+	struct node *obj = f->obj;
+	struct jp_event *ev = obj->ev;
+	const char *key = f->key;
+	size_t key_len = f->key_len;
+	uint64_t tag = f->tag;
+	struct node *n = node_alloc(ev), *last = obj->obj.last;
 
 	if (!n)
 		return NULL;
 	n->ev = ev;
 	n->next = NULL;
-	n->key = f->key;
-	n->key_len = f->key_len;
-	n->tag = f->tag;
+	n->key = key;
+	n->key_len = key_len;
+	n->tag = tag;
 	n->is_object = false;
-	if (f->obj->obj.last)
-		f->obj->obj.last->next = n;
+	if (last)
+		last->next = n;
 	else
-		f->obj->obj.first = n;
-	f->obj->obj.last = n;
-	f->obj->obj.keys |= tag_bit(f->tag);
+		obj->obj.first = n;
+	obj->obj.last = n;
+	obj->obj.keys |= tag_bit(tag);
 	return n;
 }
 
@@ -609,18 +615,32 @@ static char *put_u64(char *o, uint64_t v)
 	return o;
 }
 
-static char *put_ipv4(char *o, const uint8_t *b)
-{
-	for (int i = 0; i < 4; i++) {
-		unsigned v = b[i];
+/* The decimal text of each byte value, then its length (filled by host_event_services()):
+ * two addresses are on every event. */
+static char octets[256][4];
 
-		if (i)
-			*o++ = '.';
+static void octets_init(void)
+{
+	for (unsigned v = 0; v < 256; v++) {
+		char *o = octets[v];
+
 		if (v >= 100)
 			*o++ = '0' + v / 100;
 		if (v >= 10)
 			*o++ = '0' + v / 10 % 10;
 		*o++ = '0' + v % 10;
+		octets[v][3] = o - octets[v];
+	}
+}
+
+/* Room for 16 bytes at o: each octet is copied as 4. */
+static char *put_ipv4(char *o, const uint8_t *b)
+{
+	for (int i = 0; i < 4; i++) {
+		if (i)
+			*o++ = '.';
+		memcpy(o, octets[b[i]], 4);
+		o += octets[b[i]][3];
 	}
 	return o;
 }
@@ -986,6 +1006,7 @@ static struct jp_obj *svc_event_root(struct jp_event *ev)
 
 void host_event_services(struct jp_host *s)
 {
+	octets_init();
 	s->event_new = svc_event_new;
 	s->event_root = svc_event_root;
 	s->obj_object = svc_obj_object;
