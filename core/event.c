@@ -600,19 +600,34 @@ static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value
 	return string_field(as_node(obj), key, 0, NULL, 0, value);
 }
 
+static const char two_digits[200] =
+	"00010203040506070809" "10111213141516171819" "20212223242526272829"
+	"30313233343536373839" "40414243444546474849" "50515253545556575859"
+	"60616263646566676869" "70717273747576777879" "80818283848586878889"
+	"90919293949596979899";
+
+/* The last n decimal digits of v at o, zero-padded, two per division; returns their end. */
+static char *put_digits(char *o, uint64_t v, unsigned n)
+{
+	char *end = o + n, *p = end;
+
+	for (; n >= 2; n -= 2, v /= 100) {
+		p -= 2;
+		memcpy(p, two_digits + 2 * (v % 100), 2);
+	}
+	if (n)
+		p[-1] = '0' + v % 10;
+	return end;
+}
+
 /* The decimal digits of v at o; returns their end. */
 static char *put_u64(char *o, uint64_t v)
 {
-	char digits[20];
-	int n = 0;
+	unsigned n = 1;
 
-	do {
-		digits[n++] = '0' + v % 10;
-		v /= 10;
-	} while (v);
-	while (n)
-		*o++ = digits[--n];
-	return o;
+	for (uint64_t limit = 10; n < 20 && v >= limit; limit *= 10)
+		n++;
+	return put_digits(o, v, n);
 }
 
 /* The decimal text of each byte value, then its length (filled by host_event_services()):
@@ -796,16 +811,13 @@ static char *put_timestamp(char *o, const struct timespec *ts)
 		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
 		cached_sec = ts->tv_sec;
 	}
-	unsigned micros = (unsigned)(ts->tv_nsec / 1000) % 1000000;
-
 	*o++ = '"';
 	memcpy(o, cached, cached_len);
 	o += cached_len;
 	*o++ = '.';
-	for (int i = 5; i >= 0; i--, micros /= 10)	/* zero-padded to six digits */
-		o[i] = '0' + micros % 10;
-	memcpy(o + 6, "Z\"", 2);
-	return o + 8;
+	o = put_digits(o, (uint64_t)(ts->tv_nsec / 1000) % 1000000, 6);
+	memcpy(o, "Z\"", 2);
+	return o + 2;
 }
 
 static void event_discard(struct jp_event *ev)
