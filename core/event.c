@@ -194,9 +194,10 @@ static char *put_json_string(char *o, const char *s, size_t len, bool utf8)
 		for (; end - p >= 16; p += 16, o += 16) {
 			__m128i v = _mm_loadu_si128((const __m128i *)p);
 			/* signed: < 0x20 is 0x00-0x1f and 0x80-0xff */
-			__m128i need = _mm_or_si128(_mm_cmplt_epi8(v, _mm_set1_epi8(0x20)),
-						    _mm_or_si128(_mm_cmpeq_epi8(v, _mm_set1_epi8('"')),
-								 _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'))));
+			__m128i ctl = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
+			__m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
+			__m128i bslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
+			__m128i need = _mm_or_si128(ctl, _mm_or_si128(quote, bslash));
 			unsigned mask = _mm_movemask_epi8(need);
 
 			_mm_storeu_si128((__m128i *)o, v);

@@ -58,7 +58,8 @@ static pcap_t *read_pcap_open(const char *path, const struct jp_host *host, char
 		return NULL;
 	}
 	if (is_stdin || !setvbuf(f, buf, _IOFBF, READ_BUFFER))
-		pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO, errbuf);
+		pc = pcap_fopen_offline_with_tstamp_precision(f, PCAP_TSTAMP_PRECISION_NANO,
+							      errbuf);
 	else
 		snprintf(errbuf, sizeof(errbuf), "cannot set a read buffer");
 	if (!pc) {

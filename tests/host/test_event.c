@@ -281,7 +281,8 @@ static void test_keys(void)
 	bool in_order = json_object_size(j) == sizeof(order) / sizeof(order[0]);
 
 	json_object_foreach(j, k, v)
-		in_order = in_order && i < sizeof(order) / sizeof(order[0]) && !strcmp(k, order[i++]);
+		in_order = in_order && i < sizeof(order) / sizeof(order[0]) &&
+			   !strcmp(k, order[i++]);
 	expect(in_order, "keys keep the order of their first addition: %s", th_line(th, 0));
 	expect(json_integer_value(json_object_get(json_object_get(j, "a"), "inner")) == 7,
 	       "value replaced by an object%s", "");
@@ -305,8 +306,8 @@ static void test_keys(void)
 	host->obj_int(root, "a\\", 42);
 	j = emitted(ev);
 	for (size_t i = 0; i < n_short; i++)
-		expect(json_integer_value(json_object_get(j, short_keys[i])) == (i == 1 ? 42 : (int)i),
-		       "short key %s", short_keys[i]);
+		expect(json_integer_value(json_object_get(j, short_keys[i])) ==
+		       (i == 1 ? 42 : (int)i), "short key %s", short_keys[i]);
 	expect(json_object_size(j) == 4 + n_short, "short keys once each%s", "");
 	json_decref(j);
 }
@@ -428,7 +429,7 @@ static void test_random_shapes(void)
 				o = n_objs - 1;
 			had = json_object_get(js[o], key);
 
-			/* an object's handles would not survive a value in its place: asked again */
+			/* an object's handles would not survive a value in its place: ask again */
 			if ((kind < 2 || json_is_object(had)) && n_objs < 13) {
 				objs[n_objs] = host->obj_object(objs[o], key);
 				if (json_is_object(had)) {
@@ -455,8 +456,8 @@ static void test_random_shapes(void)
 		json_t *v;
 
 		json_object_foreach(line, k, v) {	/* the header first, as the host wrote it */
-			if (!strcmp(k, "timestamp") || !strcmp(k, "event_type") || !strcmp(k, "host") ||
-			    !strcmp(k, "plugin"))
+			if (!strcmp(k, "timestamp") || !strcmp(k, "event_type") ||
+			    !strcmp(k, "host") || !strcmp(k, "plugin"))
 				json_object_set(want, k, v);
 		}
 		json_object_update(want, js[0]);
