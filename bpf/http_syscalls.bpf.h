@@ -18,6 +18,7 @@
 #define CT_CONN_SLOTS 16384	/* every read looks its connection up: direct-mapped first */
 #include "conn_track.bpf.h"
 #include "http_syscalls.h"
+#include "ringbuf_copy.bpf.h"
 
 #define MSG_PEEK 2
 
@@ -123,23 +124,6 @@ enum hs_read_kind {
 	HS_READ_RECV,		/* recvfrom(fd, buf, len, flags, ...): MSG_PEEK left out */
 };
 
-/* Reserve a record with room for n bytes, in a size class (n <= HS_CAPTURE_MAX). */
-#define HS_RESERVE_CLASS(rec, n, class)                                                      \
-	if ((n) <= (class)) {                                                                \
-		__u64 len = (n);                                                             \
-		/* the verifier wants the bound on the very register passed as the size */  \
-		barrier_var(len);                                                            \
-		if (len > (class))                                                           \
-			len = (class);                                                       \
-		rec = bpf_ringbuf_reserve(&hs_events, sizeof(struct hs_record) + (class), 0); \
-		if (rec && bpf_probe_read_user(rec->data, len, (const void *)buf)) {         \
-			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);                           \
-			hs_count(HS_STAT_READ_FAULT);                                         \
-			return 0;                                                             \
-		}                                                                            \
-		goto reserved;                                                               \
-	}
-
 /*
  * At the exit of a read-like syscall: the arguments come from the task's saved user
  * registers (the syscall leaves them as they were), so no enter program and no map carry
@@ -155,6 +139,7 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 	struct ct_conn *conn;
 	struct pt_regs *regs;
 	__u64 n, cap, buf, avail;
+	int err;
 
 	if (ret <= 0 || !ct_proc_watched(key.tgid))
 		return 0;
@@ -188,15 +173,15 @@ static __always_inline int hs_read_exit(long ret, enum hs_read_kind kind)
 		return 0;
 
 	/* small classes for the common short heads: ring space is what overload costs */
-	HS_RESERVE_CLASS(rec, n, 128)
-	HS_RESERVE_CLASS(rec, n, 512)
-	HS_RESERVE_CLASS(rec, n, 1024)
-	HS_RESERVE_CLASS(rec, n, 4096)
-	HS_RESERVE_CLASS(rec, n, HS_CAPTURE_MAX)
+	RB_RESERVE_COPY(hs_events, struct hs_record, rec, err, n, buf, 128, reserved)
+	RB_RESERVE_COPY(hs_events, struct hs_record, rec, err, n, buf, 512, reserved)
+	RB_RESERVE_COPY(hs_events, struct hs_record, rec, err, n, buf, 1024, reserved)
+	RB_RESERVE_COPY(hs_events, struct hs_record, rec, err, n, buf, 4096, reserved)
+	RB_RESERVE_COPY(hs_events, struct hs_record, rec, err, n, buf, HS_CAPTURE_MAX, reserved)
 	return 0;
 reserved:
 	if (!rec) {
-		hs_count(HS_STAT_RB_FULL);
+		hs_count(err == -RB_EFAULT ? HS_STAT_READ_FAULT : HS_STAT_RB_FULL);
 		return 0;
 	}
 	if (!(conn->flags & HS_CONN_SEEN)) {

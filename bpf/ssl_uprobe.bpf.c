@@ -31,6 +31,7 @@
 #include <bpf/bpf_endian.h>
 /* for ct_fd_sock()/ct_sock_tuple(); its own programs are not loaded by this plugin */
 #include "conn_track.bpf.h"
+#include "ringbuf_copy.bpf.h"
 #include "ssl_uprobe.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -125,21 +126,6 @@ __u32 exec_comm_filter;
 
 PERCPU_COUNTERS(counters, SSLU_CNT_MAX, count)
 
-/* data is twice the largest copy so that the verifier can bound a copy by a mask */
-#define SSLU_COPY_MASK (2 * SSLU_DATA_MAX - 1)
-
-struct sslu_scratch {
-	struct sslu_data_rec rec;
-	__u8 data[2 * SSLU_DATA_MAX];
-};
-
-struct {
-	__uint(type, BPF_MAP_TYPE_PERCPU_ARRAY);
-	__uint(max_entries, 1);
-	__type(key, __u32);
-	__type(value, struct sslu_scratch);
-} scratch SEC(".maps");
-
 #define SSLU_RB_SIZE (16 << 20)
 
 struct {
@@ -211,24 +197,26 @@ static __always_inline struct sslu_conn *fd_conn(__u32 pid, __s32 fd)
 static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void *buf, __u32 len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
+	struct sslu_data_rec *rec;
 	struct sslu_conn *conn;
-	struct sslu_scratch *s;
-	__u32 zero = 0, copy, size;
+	__u32 copy, size;
 	__u64 flags, avail;
+	int err;
 
-	s = bpf_map_lookup_elem(&scratch, &zero);
-	if (!s)
-		return;
 	copy = len < cfg.copy_max ? len : cfg.copy_max;
 	if (copy > SSLU_DATA_MAX)
 		copy = SSLU_DATA_MAX;
 	if (copy < len)
 		count(SSLU_CNT_TRUNCATED);
-	/* clang drops a mask it can prove useless, and the verifier then loses the bound */
-	asm volatile("" : "+r"(copy));
-	copy &= SSLU_COPY_MASK;
-	if (bpf_probe_read_user(s->data, copy, buf)) {
-		count(SSLU_CNT_READ_FAULT);
+	/* small classes for the common short heads: ring space is what overload costs */
+	RB_RESERVE_COPY(rb, struct sslu_data_rec, rec, err, copy, buf, 128, reserved)
+	RB_RESERVE_COPY(rb, struct sslu_data_rec, rec, err, copy, buf, 512, reserved)
+	RB_RESERVE_COPY(rb, struct sslu_data_rec, rec, err, copy, buf, 2048, reserved)
+	RB_RESERVE_COPY(rb, struct sslu_data_rec, rec, err, copy, buf, SSLU_DATA_MAX, reserved)
+	return;
+reserved:
+	if (!rec) {
+		count(err == -RB_EFAULT ? SSLU_CNT_READ_FAULT : SSLU_CNT_RB_FULL);
 		return;
 	}
 	/*
@@ -238,43 +226,41 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	 * for a request either.
 	 */
 	conn = fd_conn(id >> 32, fd);
-	if (dir == SSLU_DIR_READ && conn && conn->client) {
-		count(SSLU_CNT_RESPONSES);
-		return;
-	}
-	if (dir == SSLU_DIR_READ && copy >= 5 && s->data[0] == 'H' && s->data[1] == 'T' &&
-	    s->data[2] == 'T' && s->data[3] == 'P' && s->data[4] == '/') {
+	if (dir == SSLU_DIR_READ && ((conn && conn->client) ||
+				     (copy >= 5 && rec->data[0] == 'H' && rec->data[1] == 'T' &&
+				      rec->data[2] == 'T' && rec->data[3] == 'P' &&
+				      rec->data[4] == '/'))) {
 		if (conn)
 			conn->client = 1;
 		count(SSLU_CNT_RESPONSES);
+		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
 		return;
 	}
-	s->rec.type = SSLU_REC_DATA;
-	s->rec.pid = id >> 32;
-	s->rec.tid = (__u32)id;
-	s->rec.fd = fd;
-	s->rec.ssl = ssl;
-	s->rec.ts_ns = bpf_ktime_get_ns();
-	s->rec.dir = dir;
-	s->rec.len = len;
-	s->rec.cap_len = copy;
-	bpf_get_current_comm(s->rec.comm, sizeof(s->rec.comm));
+	rec->type = SSLU_REC_DATA;
+	rec->pid = id >> 32;
+	rec->tid = (__u32)id;
+	rec->fd = fd;
+	rec->ssl = ssl;
+	rec->ts_ns = bpf_ktime_get_ns();
+	rec->dir = dir;
+	rec->len = len;
+	rec->cap_len = copy;
+	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
 	if (conn) {
-		s->rec.tuple = conn->tuple;
+		rec->tuple = conn->tuple;
 	} else {
-		s->rec.tuple.family = 0;
+		__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
 		count(SSLU_CNT_NO_FD);
 	}
 	/*
-	 * The drain timer is enough, unless the reader falls behind: the record that fills
-	 * another quarter of the ring wakes it, once (a wakeup per record costs 6-9 us).
+	 * The drain timer is enough, unless the reader falls behind: the record that takes the
+	 * ring past another quarter wakes it, once (a wakeup per record costs 6-9 us).
 	 */
-	size = sizeof(s->rec) + copy;
+	size = sizeof(*rec) + copy;
 	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
-	flags = avail / (SSLU_RB_SIZE / 4) != (avail + size) / (SSLU_RB_SIZE / 4) ?
+	flags = avail / (SSLU_RB_SIZE / 4) != (avail - size) / (SSLU_RB_SIZE / 4) ?
 		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	if (bpf_ringbuf_output(&rb, s, size, flags))
-		count(SSLU_CNT_RB_FULL);
+	bpf_ringbuf_submit(rec, flags);
 }
 
 /* ---- reads at the plaintext copy ----------------------------------------------------- */

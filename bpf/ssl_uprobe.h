@@ -57,6 +57,7 @@ struct sslu_data_rec {
 	unsigned int len;	/* bytes the call transferred */
 	unsigned int cap_len;	/* plaintext bytes right after this record (<= len, SSLU_DATA_MAX) */
 	char comm[SSLU_COMM_LEN];
+	unsigned char data[];	/* cap_len bytes of plaintext */
 };
 
 /* read-only configuration the userspace half sets before load */

@@ -128,7 +128,7 @@ static const char *sslu_exe_of(struct sslu *s, int pid)
 static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t size)
 {
 	const struct ct_tuple *t = &r->tuple;
-	const uint8_t *data = (const uint8_t *)(r + 1);
+	const uint8_t *data = r->data;
 	struct http_stream_info info = { 0 };
 	struct http_stream_key key;
 	char comm[SSLU_COMM_LEN + 1];
