@@ -172,25 +172,30 @@ static __always_inline void ct_conn_add(const struct ct_conn_key *key, const str
 		ct_count(CT_STAT_CONNS_FULL);
 }
 
-/* The socket behind fd in the current task's fd table, or NULL. */
+extern void *bpf_rdonly_cast(const void *obj, __u32 btf_id) __ksym;
+
+/*
+ * The socket behind fd in the current task's fd table, or NULL. The task's BTF pointer makes
+ * the walk plain loads (a fault is caught by the JIT) instead of a probe_read helper call
+ * per field; only the fd array's slot, at a variable index, needs one.
+ */
 static __always_inline struct sock *ct_fd_sock(int fd)
 {
-	struct task_struct *task = (struct task_struct *)bpf_get_current_task();
-	struct fdtable *fdt = BPF_CORE_READ(task, files, fdt);
-	struct file **fds;
-	struct file *file = NULL;
+	struct task_struct *task = bpf_get_current_task_btf();
+	struct fdtable *fdt = task->files->fdt;
+	struct file *file = NULL, *f;
 	struct socket *sock;
 
-	if (!fdt || fd < 0 || (unsigned int)fd >= BPF_CORE_READ(fdt, max_fds))
+	if (!fdt || fd < 0 || (unsigned int)fd >= fdt->max_fds)
 		return NULL;
-	fds = BPF_CORE_READ(fdt, fd);
-	if (bpf_probe_read_kernel(&file, sizeof(file), &fds[fd]) || !file)
+	if (bpf_probe_read_kernel(&file, sizeof(file), (void *)((__u64)fdt->fd + fd * 8)) || !file)
 		return NULL;
-	sock = BPF_CORE_READ(file, private_data);
+	f = bpf_rdonly_cast(file, bpf_core_type_id_kernel(struct file));
+	sock = bpf_rdonly_cast(f->private_data, bpf_core_type_id_kernel(struct socket));
 	/* private_data is a socket only when the socket points back at this file */
-	if (!sock || BPF_CORE_READ(sock, file) != file)
+	if (!sock || sock->file != file)
 		return NULL;
-	return BPF_CORE_READ(sock, sk);
+	return sock->sk;
 }
 
 /* Fill t from an accepted socket; false when it is neither IPv4 nor IPv6. */
