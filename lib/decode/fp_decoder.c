@@ -102,7 +102,11 @@ struct fp_decoder *fp_decoder_new(const struct jp_host *host, const struct fp_de
 
 static void fp_dir_stop(struct fp_decoder *d, struct fp_dir *ds)
 {
-	fp_reasm_release(&ds->reasm, &d->pool);
+	if (ds->reasm) {
+		fp_reasm_release(ds->reasm, &d->pool);
+		free(ds->reasm);
+		ds->reasm = NULL;
+	}
 	ds->state = FP_DIR_DONE;
 }
 
@@ -114,7 +118,7 @@ static void fp_flow_finish(struct fp_decoder *d, struct fp_flow *f)
 	for (i = 0; i < 2; i++) {
 		struct fp_dir *ds = &f->dir[i];
 
-		if (ds->state == FP_DIR_READING && fp_reasm_held(&ds->reasm) > ds->msg_off)
+		if (ds->state == FP_DIR_READING && fp_reasm_held(ds->reasm) > ds->msg_off)
 			(*d->c.hello_truncated)++;
 		fp_dir_stop(d, ds);
 	}
@@ -284,8 +288,12 @@ static enum fp_parse_next fp_dir_parse(struct fp_decoder *d, struct fp_flow *f, 
 static bool fp_dir_place(struct fp_decoder *d, struct fp_dir *ds, uint32_t off,
 			 const uint8_t *data, size_t len)
 {
-	int rc = fp_reasm_add(&ds->reasm, &d->pool, d->cfg.flow_bytes, off, data, len);
+	int rc = -ENOMEM;
 
+	if (!ds->reasm)
+		ds->reasm = calloc(1, sizeof(*ds->reasm));
+	if (ds->reasm)
+		rc = fp_reasm_add(ds->reasm, &d->pool, d->cfg.flow_bytes, off, data, len);
 	if (!rc)
 		return true;
 	(*(rc == -EILSEQ ? d->c.reasm_conflicts :
@@ -332,7 +340,7 @@ static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32
 		len = d->cfg.flow_bytes - (uint32_t)off;
 
 	/* the common case: the whole message in one segment at offset 0, read in place */
-	if (off == 0 && ds->reasm.n_ranges == 0) {
+	if (off == 0 && !fp_reasm_held(ds->reasm)) {
 		if (fp_dir_parse(d, f, dir, data, len, seg) == FP_STOP) {
 			fp_dir_stop(d, ds);
 			return;
@@ -340,11 +348,11 @@ static void fp_dir_data(struct fp_decoder *d, struct fp_flow *f, int dir, uint32
 		in_place = true;
 	}
 
-	before = fp_reasm_contig(&ds->reasm);
+	before = fp_reasm_contig(ds->reasm);
 	if (!fp_dir_place(d, ds, (uint32_t)off, data, len))
 		return;
-	if (!in_place && fp_reasm_contig(&ds->reasm) > before &&
-	    fp_dir_parse(d, f, dir, ds->reasm.buf, fp_reasm_contig(&ds->reasm), seg) == FP_STOP)
+	if (!in_place && fp_reasm_contig(ds->reasm) > before &&
+	    fp_dir_parse(d, f, dir, ds->reasm->buf, fp_reasm_contig(ds->reasm), seg) == FP_STOP)
 		fp_dir_stop(d, ds);
 }
 
@@ -496,7 +504,7 @@ static int fp_quic_datagram(struct fp_decoder *d, const struct fp_seg *seg, int6
 	if (ds->state == FP_DIR_DONE)
 		return 0;
 	ds->state = FP_DIR_READING;
-	before = fp_reasm_contig(&ds->reasm);
+	before = fp_reasm_contig(ds->reasm);
 	for (i = 0; i < q->n_crypto; i++) {
 		if (q->crypto[i].off >= d->cfg.flow_bytes)
 			break;		/* sorted: the rest lies beyond the limit too */
@@ -504,13 +512,13 @@ static int fp_quic_datagram(struct fp_decoder *d, const struct fp_seg *seg, int6
 				  q->crypto[i].len))
 			return 0;
 	}
-	if (fp_reasm_contig(&ds->reasm) == before)
+	if (fp_reasm_contig(ds->reasm) == before)
 		return 0;
-	rc = fp_tls_parse_handshake(ds->reasm.buf, fp_reasm_contig(&ds->reasm), &d->hello);
+	rc = fp_tls_parse_handshake(ds->reasm->buf, fp_reasm_contig(ds->reasm), &d->hello);
 	if (!rc)
 		fp_count_emit(d, fp_decode_emit_tls(d->host, seg->ts, p, &d->hello,
 						    FP_TRANSPORT_QUIC));
-	if (!rc || fp_parse_failed(d, ds, rc, true, fp_reasm_contig(&ds->reasm)) == FP_STOP)
+	if (!rc || fp_parse_failed(d, ds, rc, true, fp_reasm_contig(ds->reasm)) == FP_STOP)
 		fp_dir_stop(d, ds);
 	return 0;
 }

@@ -39,7 +39,9 @@ struct fp_dir {
 	uint32_t isn;
 	uint32_t base;		/* sequence number of stream offset 0 */
 	uint32_t msg_off;	/* stream offset where the message being read starts */
-	struct fp_reasm reasm;
+	/* allocated when bytes must be held: most messages are read in place from one
+	 * segment, and a flow that only carries a pointer is half the size (fewer pages) */
+	struct fp_reasm *reasm;
 };
 
 struct fp_flow {

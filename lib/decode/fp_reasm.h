@@ -40,15 +40,16 @@ struct fp_reasm {
 int fp_reasm_add(struct fp_reasm *r, struct fp_reasm_pool *pool, uint32_t limit, uint32_t off,
 		 const uint8_t *data, size_t len);
 
-/* Bytes held without a hole from offset 0. */
+/* Bytes held without a hole from offset 0. r may be NULL: nothing held. */
 static inline uint32_t fp_reasm_contig(const struct fp_reasm *r)
 {
-	return r->n_ranges && r->ranges[0].start == 0 ? r->ranges[0].end : 0;
+	return r && r->n_ranges && r->ranges[0].start == 0 ? r->ranges[0].end : 0;
 }
 
+/* The end of the last range held; r may be NULL: nothing held. */
 static inline uint32_t fp_reasm_held(const struct fp_reasm *r)
 {
-	return r->n_ranges ? r->ranges[r->n_ranges - 1].end : 0;
+	return r && r->n_ranges ? r->ranges[r->n_ranges - 1].end : 0;
 }
 
 void fp_reasm_release(struct fp_reasm *r, struct fp_reasm_pool *pool);
