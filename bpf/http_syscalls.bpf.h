@@ -9,7 +9,7 @@
  * Records are reserved in the ring buffer in a few size classes (the verifier wants a constant
  * size) and the bytes are read straight into them. No wakeup per record: userspace consumes
  * on a timer, and a record is submitted with a forced wakeup only once the ring is a quarter
- * full (see hs_wakeup_flag).
+ * full (see rb_wakeup_flag).
  */
 #ifndef JA4PROBE_HTTP_SYSCALLS_BPF_H
 #define JA4PROBE_HTTP_SYSCALLS_BPF_H
@@ -18,7 +18,7 @@
 #define CT_CONN_SLOTS 16384	/* every read looks its connection up: direct-mapped first */
 #include "conn_track.bpf.h"
 #include "http_syscalls.h"
-#include "ringbuf_copy.bpf.h"
+#include "ringbuf_records.bpf.h"
 
 #define MSG_PEEK 2
 
@@ -36,21 +36,13 @@ struct {
 
 PERCPU_COUNTERS(hs_stats, HS_STAT_MAX, hs_count)
 
-/*
- * Wake the consumer only when the ring is past a quarter full, so a burst cannot overflow it
- * before the timer fires; otherwise never (each wakeup costs microseconds). Asking the ring
- * its fill level touches the consumer's cache line, so a CPU asks once in
- * HS_WAKE_CHECK_EVERY records: the ring holds that many records per CPU more than the mark.
- */
+/* the submit flag of a record: see rb_wakeup_flag() */
 static __always_inline __u64 hs_wakeup_flag(struct hs_config *cfg)
 {
 	__u32 stat = HS_STAT_RECORDS;
-	__u64 *n = bpf_map_lookup_elem(&hs_stats, &stat);
 
-	if (!n || (++*n & (HS_WAKE_CHECK_EVERY - 1)))
-		return BPF_RB_NO_WAKEUP;
-	return cfg && bpf_ringbuf_query(&hs_events, BPF_RB_AVAIL_DATA) >= cfg->wake_bytes ?
-		       BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
+	return rb_wakeup_flag(&hs_events, bpf_map_lookup_elem(&hs_stats, &stat),
+			      cfg ? cfg->wake_bytes : (__u64)-1);
 }
 
 static __always_inline struct hs_config *hs_cfg(void)

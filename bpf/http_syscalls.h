@@ -45,9 +45,6 @@ struct hs_config {
 	__u32 pad;
 };
 
-/* The ring's fill level is checked once in this many records of a CPU (a power of two). */
-#define HS_WAKE_CHECK_EVERY 16
-
 enum hs_stat {
 	HS_STAT_RB_FULL,	/* a record did not fit in the ring buffer */
 	HS_STAT_TLS_CONNS,	/* connections found to carry TLS: their reads are skipped */

@@ -31,7 +31,7 @@
 #include <bpf/bpf_endian.h>
 /* for ct_fd_sock()/ct_sock_tuple(); its own programs are not loaded by this plugin */
 #include "conn_track.bpf.h"
-#include "ringbuf_copy.bpf.h"
+#include "ringbuf_records.bpf.h"
 #include "ssl_uprobe.h"
 
 char LICENSE[] SEC("license") = "Dual BSD/GPL";
@@ -198,9 +198,8 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sslu_data_rec *rec;
+	__u32 copy, submitted = SSLU_CNT_RECORDS;
 	struct sslu_conn *conn;
-	__u32 copy, size;
-	__u64 flags, avail;
 	int err;
 
 	copy = len < cfg.copy_max ? len : cfg.copy_max;
@@ -252,15 +251,9 @@ reserved:
 		__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
 		count(SSLU_CNT_NO_FD);
 	}
-	/*
-	 * The drain timer is enough, unless the reader falls behind: the record that takes the
-	 * ring past another quarter wakes it, once (a wakeup per record costs 6-9 us).
-	 */
-	size = sizeof(*rec) + copy;
-	avail = bpf_ringbuf_query(&rb, BPF_RB_AVAIL_DATA);
-	flags = avail / (SSLU_RB_SIZE / 4) != (avail - size) / (SSLU_RB_SIZE / 4) ?
-		BPF_RB_FORCE_WAKEUP : BPF_RB_NO_WAKEUP;
-	bpf_ringbuf_submit(rec, flags);
+	/* the drain timer is enough, unless the reader falls a quarter of the ring behind */
+	bpf_ringbuf_submit(rec, rb_wakeup_flag(&rb, bpf_map_lookup_elem(&counters, &submitted),
+					       SSLU_RB_SIZE / 4));
 }
 
 /* ---- reads at the plaintext copy ----------------------------------------------------- */
