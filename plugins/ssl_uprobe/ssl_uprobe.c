@@ -670,6 +670,7 @@ static void sslu_destroy(void *state)
 
 	if (!s)
 		return;
+	sslu_detach_all(&s->attach);	/* a start that failed half-way left links */
 	ssl_uprobe_bpf__destroy(s->skel);
 	http_streams_free(s->streams);
 	sslu_libs_free(&s->libs);

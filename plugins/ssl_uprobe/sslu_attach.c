@@ -115,10 +115,98 @@ bool sslu_attach_has_pid(const struct sslu_attach *a, int pid)
 	return false;
 }
 
-static void sslu_scope_free(struct sslu_scope *s)
+static void *sslu_reaper_main(void *arg)
 {
-	for (size_t i = 0; i < s->n_links; i++)
-		bpf_link__destroy(s->links[i]);
+	struct sslu_reaper *r = arg;
+
+	pthread_mutex_lock(&r->lock);
+	for (;;) {
+		struct bpf_link **links = r->links;
+		size_t n = r->n;
+
+		if (!n) {
+			if (r->stop)
+				break;
+			pthread_cond_wait(&r->wake, &r->lock);
+			continue;
+		}
+		r->links = NULL;
+		r->n = r->cap = 0;
+		pthread_mutex_unlock(&r->lock);
+		for (size_t i = 0; i < n; i++)
+			bpf_link__destroy(links[i]);
+		free(links);
+		pthread_mutex_lock(&r->lock);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return NULL;
+}
+
+/* Queue n links for the reaper, started at its first use; false: destroy them yourself. */
+static bool sslu_reaper_take(struct sslu_reaper *r, struct bpf_link **links, size_t n)
+{
+	bool taken = false;
+
+	if (!r->running) {
+		if (pthread_mutex_init(&r->lock, NULL))
+			return false;
+		if (pthread_cond_init(&r->wake, NULL)) {
+			pthread_mutex_destroy(&r->lock);
+			return false;
+		}
+		r->stop = false;
+		if (pthread_create(&r->thread, NULL, sslu_reaper_main, r)) {
+			pthread_cond_destroy(&r->wake);
+			pthread_mutex_destroy(&r->lock);
+			return false;
+		}
+		r->running = true;
+	}
+	pthread_mutex_lock(&r->lock);
+	if (r->n + n > r->cap) {
+		size_t cap = r->cap ? r->cap : 16;
+		struct bpf_link **v;
+
+		while (cap < r->n + n)
+			cap *= 2;
+		v = realloc(r->links, cap * sizeof(*v));
+		if (v) {
+			r->links = v;
+			r->cap = cap;
+		}
+	}
+	if (r->n + n <= r->cap) {
+		memcpy(r->links + r->n, links, n * sizeof(*links));
+		r->n += n;
+		taken = true;
+		pthread_cond_signal(&r->wake);
+	}
+	pthread_mutex_unlock(&r->lock);
+	return taken;
+}
+
+static void sslu_reaper_stop(struct sslu_reaper *r)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->lock);
+	r->stop = true;
+	pthread_cond_signal(&r->wake);
+	pthread_mutex_unlock(&r->lock);
+	pthread_join(r->thread, NULL);	/* it destroys what is queued before it returns */
+	pthread_cond_destroy(&r->wake);
+	pthread_mutex_destroy(&r->lock);
+	free(r->links);
+	r->links = NULL;
+	r->n = r->cap = 0;
+	r->running = false;
+}
+
+static void sslu_scope_free(struct sslu_scope *s, struct sslu_reaper *r)
+{
+	if (!r || !sslu_reaper_take(r, s->links, s->n_links))
+		for (size_t i = 0; i < s->n_links; i++)
+			bpf_link__destroy(s->links[i]);
 	free(s->links);
 	free(s->libs);
 }
@@ -128,7 +216,7 @@ void sslu_detach_pid(struct sslu_attach *a, int pid)
 	for (size_t i = 0; i < a->n; i++) {
 		if (a->v[i].pid != pid)
 			continue;
-		sslu_scope_free(&a->v[i]);
+		sslu_scope_free(&a->v[i], &a->reaper);
 		a->v[i] = a->v[--a->n];
 		return;
 	}
@@ -137,8 +225,9 @@ void sslu_detach_pid(struct sslu_attach *a, int pid)
 void sslu_detach_all(struct sslu_attach *a)
 {
 	for (size_t i = 0; i < a->n; i++)
-		sslu_scope_free(&a->v[i]);
+		sslu_scope_free(&a->v[i], NULL);
 	free(a->v);
 	a->v = NULL;
 	a->n = a->cap = 0;
+	sslu_reaper_stop(&a->reaper);
 }
