@@ -33,6 +33,7 @@
 #include "ssl_uprobe.skel.h"
 #include "sslu_attach.h"
 #include "sslu_libs.h"
+#include "sslu_rescan.h"
 #include "sslu_targets.h"
 
 #define SSLU_EXE_CACHE 256	/* processes whose exe path is remembered (direct-mapped) */
@@ -60,10 +61,12 @@ struct sslu {
 	struct sslu_attach attach;
 	struct http_streams *streams;
 	struct sslu_exe *exes;		/* SSLU_EXE_CACHE entries */
+	struct sslu_rescan rescan;	/* recent execs whose maps are read again */
+	int rescan_timer;		/* -1: none */
 
 	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple;
 	uint64_t *c_forks_unfollowed;	/* the traced map was full */
-	uint64_t *c_processes, *c_libraries, *c_attach_err;
+	uint64_t *c_processes, *c_libraries, *c_attach_err, *c_execs_unscanned;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
 };
 
@@ -232,6 +235,7 @@ static int sslu_proc_lib_cb(void *arg, const char *path)
 		sslu_log(p->s, JP_LOG_DEBUG, "no OpenSSL hooks in %s: %s", path, strerror(-err));
 		return 0;
 	}
+	*p->s->c_libraries = p->s->libs.n;
 	sslu_attach_one(p, idx);
 	return 0;
 }
@@ -283,15 +287,28 @@ static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 	*s->c_processes = s->attach.n;
 }
 
+static uint64_t sslu_now_ms(void)
+{
+	struct timespec ts;
+
+	clock_gettime(CLOCK_MONOTONIC, &ts);
+	return (uint64_t)ts.tv_sec * 1000 + (uint64_t)ts.tv_nsec / 1000000;
+}
+
 static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 {
 	switch (r->type) {
 	case SSLU_REC_EXEC:
-		/* the new image decides: a traced process that now runs something else is let go */
-		if (sslu_targets_match_pid(s->targets, s->n_targets, (int)r->pid))
+		/* system-wide, or a target: its libssl may be at a path no hook covers yet */
+		if (!s->n_targets) {
+			sslu_rescan_add(&s->rescan, (int)r->pid, sslu_now_ms());
+		} else if (sslu_targets_match_pid(s->targets, s->n_targets, (int)r->pid)) {
 			sslu_trace_pid(s, (int)r->pid, false);
-		else
+			sslu_rescan_add(&s->rescan, (int)r->pid, sslu_now_ms());
+		} else {
+			/* a traced process that now runs something else is let go */
 			sslu_untrace_pid(s, (int)r->pid);
+		}
 		break;
 	case SSLU_REC_FORK:
 		sslu_trace_pid(s, (int)r->pid, true);
@@ -331,6 +348,7 @@ struct sslu_scan_ctx {
 	int pid;		/* > 0: the process whose maps are scanned */
 	bool common;		/* the library goes to common_libs */
 	bool quiet;		/* a file without SSL_read is not worth a warning */
+	bool attach;		/* a new library is hooked in every process at once */
 };
 
 static int sslu_add_lib_cb(void *arg, const char *path)
@@ -360,6 +378,12 @@ static int sslu_add_lib_cb(void *arg, const char *path)
 		sslu_log(s, JP_LOG_INFO, "%s: read hook at %s, offset 0x%llx%s", path, h->what,
 			 (unsigned long long)h->offset,
 			 h->emulated ? "" : " (single-stepped: about 10 us per call)");
+		if (c->attach) {
+			struct sslu_pid_ctx all = { .s = s, .pid = -1 };
+
+			sslu_attach_one(&all, idx);
+			*s->c_libraries = s->libs.n;
+		}
 	}
 	if (!c->common)
 		return 0;
@@ -417,6 +441,29 @@ static void sslu_scan_proc(struct sslu *s)
 		sslu_log(s, JP_LOG_WARN, "cannot list /proc: %s", strerror(-err));
 }
 
+/* the processes that exec'd SSLU_RESCAN_FIRST/LAST_MS ago: hook a libssl they mapped since */
+static void sslu_rescan_tick(void *arg)
+{
+	struct sslu *s = arg;
+	int pids[32];
+	size_t n = sslu_rescan_due(&s->rescan, sslu_now_ms(), pids, 32);
+
+	for (size_t i = 0; i < n; i++) {
+		if (s->n_targets) {
+			struct sslu_pid_ctx p = { .s = s, .pid = pids[i] };
+
+			if (sslu_attach_has_pid(&s->attach, pids[i]))
+				sslu_proc_libssl(pids[i], sslu_proc_lib_cb, &p);
+		} else {
+			struct sslu_scan_ctx c = { .s = s, .pid = pids[i], .quiet = true,
+						   .attach = true };
+
+			sslu_proc_libssl(pids[i], sslu_add_lib_cb, &c);
+		}
+	}
+	*s->c_execs_unscanned = s->rescan.dropped;
+}
+
 /* ---- lifecycle ------------------------------------------------------------------------- */
 
 static int sslu_read_config(struct sslu *s, const struct jp_config *cfg)
@@ -458,6 +505,7 @@ static void sslu_counters(struct sslu *s)
 	s->c_processes = s->host->counter(ctx, "processes");
 	s->c_libraries = s->host->counter(ctx, "libraries");
 	s->c_attach_err = s->host->counter(ctx, "attach_errors");
+	s->c_execs_unscanned = s->host->counter(ctx, "execs_unscanned");
 }
 
 static void sslu_destroy(void *state);
@@ -514,6 +562,7 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 	if (!s)
 		return -ENOMEM;
 	s->host = host;
+	s->rescan_timer = -1;
 	sslu_counters(s);
 	err = sslu_read_config(s, config);
 	if (err)
@@ -545,7 +594,6 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 	bpf_program__set_autoload(s->skel->progs.sslu_sys_sendmsg, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter_ex, writes);
-	bpf_program__set_autoload(s->skel->progs.sslu_exec, s->n_targets > 0);
 	bpf_program__set_autoload(s->skel->progs.sslu_fork, s->n_targets > 0);
 	bpf_program__set_autoload(s->skel->progs.sslu_exit, s->n_targets > 0);
 	err = ssl_uprobe_bpf__load(s->skel);
@@ -632,6 +680,10 @@ static int sslu_start(void *state)
 			sslu_attach_one(&all, i);
 	}
 	*s->c_libraries = s->libs.n;
+	s->rescan_timer = s->host->add_timer(s->host->ctx, SSLU_RESCAN_FIRST_MS / 2,
+					     sslu_rescan_tick, s);
+	if (s->rescan_timer < 0)
+		return s->rescan_timer;
 	sslu_log(s, JP_LOG_INFO, "%zu libraries with OpenSSL hooks; %s", s->libs.n,
 		 s->n_targets ? "attached per target process" : "attached system-wide");
 	return 0;
@@ -657,6 +709,9 @@ static void sslu_stop(void *state)
 {
 	struct sslu *s = state;
 
+	if (s->rescan_timer >= 0)
+		s->host->remove_timer(s->host->ctx, s->rescan_timer);
+	s->rescan_timer = -1;
 	sslu_detach_all(&s->attach);
 	if (s->skel)
 		ssl_uprobe_bpf__detach(s->skel);

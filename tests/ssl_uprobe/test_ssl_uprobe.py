@@ -15,8 +15,15 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
   python_later    a python3 ssl server started after ja4probe, targets: [exe:/usr/bin/python3]
   comm_later      the same with targets: [comm:NAME] (execs filtered by name in BPF); an
                   openssl s_server started after ja4probe, outside the targets, is not captured
+  comm_forked     targets: [comm:python3], which this script matches too: the server it forks
+                  and execs is captured from its first request; its own reads of the
+                  responses (a body in a record of its own) are neither events nor errors
   exe_replaced    targets: [exe:COPY] of python3, the copy replaced by a new file (an upgrade)
                   after ja4probe started: a server started from the new file is captured
+  lib_later       default targets: a python3 server started after ja4probe with its own copy
+                  of libssl (LD_LIBRARY_PATH), a file no hook covered at start, is hooked once
+                  its maps are read again after its exec, then captured
+  lib_later_targeted  the same with targets: [exe:/usr/bin/python3]
   fd_reused       a python ssl server moves its second connection onto the first one's fd with
                   dup2 (no close() of that number): the second request carries the second
                   client's 4-tuple, not the one cached for the first connection on that fd
@@ -30,6 +37,7 @@ Every request must give exactly one http_request event with "tls": true, its met
 version, host, user agent, the 4-tuple the client saw (its own port) and the JA4H the
 fingerprint library (ja4h_ref) computes on the exact bytes the client sent.
 """
+import json
 import os
 import shutil
 import socket
@@ -421,6 +429,40 @@ def case_comm_forked():
     check_no_loss(events)
 
 
+def live_stats(p):
+    """the plugin's counters in the newest stats event ja4probe has written so far"""
+    with open(p.out) as f:
+        events = [json.loads(line) for line in f if line.strip()]
+    return httpd_env.last_stats(events, "ssl_uprobe") or {}
+
+
+def case_lib_later(targets=""):
+    # a server started later with its own copy of libssl, at a path no hook covers at start
+    libdir = os.path.join(TMP, "lib")
+    os.makedirs(libdir)
+    system = subprocess.run(["/sbin/ldconfig", "-p"], capture_output=True, text=True).stdout
+    libssl = next(l.split("=> ")[1] for l in system.splitlines()
+                  if "libssl.so.3 " in l and "x86-64" in l)
+    shutil.copy2(libssl, os.path.join(libdir, "libssl.so.3"))
+    p = probe(targets)
+    check(httpd_env.wait_for(lambda: "libraries" in live_stats(p), 10), "no stats event")
+    before = live_stats(p)["libraries"]
+    port = httpd_env.free_port()
+    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
+    srv = start(["/usr/bin/python3", "-c", PY_SERVER, str(port), CERT, KEY], env=env)
+    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    with open("/proc/%d/maps" % srv.pid) as f:
+        check(os.path.join(libdir, "libssl.so.3") in f.read(), "the copy of libssl is not used")
+    # hooked when its maps are read again after the exec
+    check(httpd_env.wait_for(lambda: live_stats(p).get("libraries", 0) > before, 15),
+          "the new libssl was not hooked: %s" % live_stats(p))
+    sent = tls_client(port, [("/lib", head("/lib", "127.0.0.1"))])
+    settle()
+    events = p.stop()
+    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
+    check_no_loss(events)
+
+
 def case_exe_replaced():
     exe = os.path.join(TMP, "python3")
     shutil.copy2("/usr/bin/python3", exe)
@@ -493,6 +535,8 @@ CASES = {
     "comm_later": case_comm_later,
     "comm_forked": case_comm_forked,
     "exe_replaced": case_exe_replaced,
+    "lib_later": case_lib_later,
+    "lib_later_targeted": lambda: case_lib_later("    targets: [exe:/usr/bin/python3]\n"),
     "truncated": case_truncated,
     "fd_reused": case_fd_reused,
 }
