@@ -128,6 +128,15 @@ static const char *sslu_exe_of(struct sslu *s, int pid)
 	return e->exe;
 }
 
+/* pid ran exec or exited: its cached path (if any) is no longer its executable */
+static void sslu_exe_forget(struct sslu *s, int pid)
+{
+	struct sslu_exe *e = &s->exes[(unsigned int)pid % SSLU_EXE_CACHE];
+
+	if (e->pid == pid)
+		e->pid = 0;
+}
+
 static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t size)
 {
 	const struct ct_tuple *t = &r->tuple;
@@ -299,6 +308,7 @@ static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 {
 	switch (r->type) {
 	case SSLU_REC_EXEC:
+		sslu_exe_forget(s, (int)r->pid);
 		/* system-wide, or a target: its libssl may be at a path no hook covers yet */
 		if (!s->n_targets) {
 			sslu_rescan_add(&s->rescan, (int)r->pid, sslu_now_ms());
@@ -314,6 +324,7 @@ static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 		sslu_trace_pid(s, (int)r->pid, true);
 		break;
 	case SSLU_REC_EXIT:
+		sslu_exe_forget(s, (int)r->pid);
 		sslu_untrace_pid(s, (int)r->pid);
 		break;
 	case SSLU_REC_CLOSE:
