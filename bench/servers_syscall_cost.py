@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Cost per hooked syscall of the server plugins, measured without network interrupts (root).
 
-usage: bench/servers_syscall_cost.py BUILD_DIR [ROUNDS] [unwatched|watched ...]
+usage: bench/servers_syscall_cost.py BUILD_DIR [ROUNDS] [unwatched|watched|floor ...]
 
 bpf run-time statistics taken under wrk include the softirqs that interrupt a program (on
 loopback the network is processed there), so this bench isolates the syscalls:
@@ -169,6 +169,36 @@ def watched():
              statistics.median(p[0] for p in prog), statistics.median(p[1] for p in prog)))
 
 
+def floor():
+    rd = Reader()
+    loader = os.path.join(BUILD, "bench", "read_floor")
+    progs = ["floor_empty", "floor_copy16", "floor_copy200", "floor_reserve"]
+    res = {p: [] for p in progs}
+    try:
+        for _ in range(ROUNDS):
+            for prog in progs:
+                ld = subprocess.Popen([loader, prog, str(rd.pid)], stdin=subprocess.PIPE,
+                                      stdout=subprocess.PIPE, text=True)
+                try:
+                    if ld.stdout.readline().strip() != "ready":
+                        sys.exit("read_floor %s did not start" % prog)
+                    t0, c0 = prog_stats(ld.pid, "floor_")
+                    rd.run()
+                    t1, c1 = prog_stats(ld.pid, "floor_")
+                    res[prog].append((t1 - t0) / max(1, c1 - c0))
+                finally:
+                    ld.stdin.close()
+                    ld.wait()
+    finally:
+        rd.stop()
+    print("floor of a captured read: one piece of the path per program, ns per run "
+          "(medians; the empty program's run is the statistics' own cost):")
+    base = statistics.median(res["floor_empty"])
+    for prog in progs:
+        m = statistics.median(res[prog])
+        print("  %-14s %5.0f ns per run  %+5.0f ns over empty" % (prog, m, m - base))
+
+
 def main():
     with open("/proc/sys/kernel/bpf_stats_enabled") as f:
         was = f.read().strip()
@@ -176,7 +206,7 @@ def main():
         f.write("1")
     try:
         for part in PARTS:
-            {"unwatched": unwatched, "watched": watched}[part]()
+            {"unwatched": unwatched, "watched": watched, "floor": floor}[part]()
     finally:
         with open("/proc/sys/kernel/bpf_stats_enabled", "w") as f:
             f.write(was)
