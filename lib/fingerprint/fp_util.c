@@ -1,6 +1,5 @@
 // SPDX-License-Identifier: BSD-3-Clause
 /* String building and small list helpers. */
-#include <errno.h>
 #include <string.h>
 
 #include "fp_internal.h"
