@@ -110,6 +110,17 @@ void fp_str_count2(struct fp_str *s, size_t n)
 	fp_str_addc(s, (char)('0' + n % 10));
 }
 
+/* "00" to "ff": a byte's two hex digits in one lookup */
+static const char fp_hex2[] =
+	"000102030405060708090a0b0c0d0e0f101112131415161718191a1b1c1d1e1f"
+	"202122232425262728292a2b2c2d2e2f303132333435363738393a3b3c3d3e3f"
+	"404142434445464748494a4b4c4d4e4f505152535455565758595a5b5c5d5e5f"
+	"606162636465666768696a6b6c6d6e6f707172737475767778797a7b7c7d7e7f"
+	"808182838485868788898a8b8c8d8e8f909192939495969798999a9b9c9d9e9f"
+	"a0a1a2a3a4a5a6a7a8a9aaabacadaeafb0b1b2b3b4b5b6b7b8b9babbbcbdbebf"
+	"c0c1c2c3c4c5c6c7c8c9cacbcccdcecfd0d1d2d3d4d5d6d7d8d9dadbdcdddedf"
+	"e0e1e2e3e4e5e6e7e8e9eaebecedeeeff0f1f2f3f4f5f6f7f8f9fafbfcfdfeff";
+
 void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
 {
 	char *p;
@@ -118,10 +129,8 @@ void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
 		return;
 	p = s->p + s->len;
 	for (size_t i = 0; i < n; i++) {
-		p[0] = fp_hex_digit(v[i] >> 12);
-		p[1] = fp_hex_digit(v[i] >> 8);
-		p[2] = fp_hex_digit(v[i] >> 4);
-		p[3] = fp_hex_digit(v[i]);
+		memcpy(p, fp_hex2 + 2 * (v[i] >> 8), 2);
+		memcpy(p + 2, fp_hex2 + 2 * (v[i] & 0xff), 2);
 		p[4] = ',';
 		p += 5;
 	}
