@@ -76,7 +76,7 @@ static const char fp_digits2[] =
 	"8081828384858687888990919293949596979899";
 
 /* v in nd decimal digits at p; returns the end */
-static char *fp_put_dec(char *p, unsigned long v, unsigned nd)
+static inline char *fp_put_dec(char *p, unsigned long v, unsigned nd)
 {
 	char *e = p + nd;
 
@@ -140,23 +140,25 @@ void fp_str_hex_list(struct fp_str *s, const uint16_t *v, size_t n)
 
 void fp_str_dec_list(struct fp_str *s, const uint16_t *v, size_t n)
 {
-	size_t need;
-	char *p;
+	size_t need = n * 6 - 1;	/* five digits and a separator each, at most */
+	char *p, *start;
 
-	if (!n)
+	if (!n || s->overflow)
 		return;
-	need = n - 1;
-	for (size_t i = 0; i < n; i++)
-		need += fp_dec_digits(v[i]);
-	if (!fp_str_room(s, need))
-		return;
-	p = s->p + s->len;
+	if (need >= s->size - s->len) {	/* near the end: count exactly */
+		need = n - 1;
+		for (size_t i = 0; i < n; i++)
+			need += fp_dec_digits(v[i]);
+		if (!fp_str_room(s, need))
+			return;
+	}
+	p = start = s->p + s->len;
 	for (size_t i = 0; i < n; i++) {
 		p = fp_put_dec(p, v[i], fp_dec_digits(v[i]));
 		*p++ = '-';
 	}
 	p[-1] = '\0';
-	s->len += need;
+	s->len += (size_t)(p - 1 - start);
 }
 
 void fp_copy_raw(char *dst, size_t size, const struct fp_str *raw)
