@@ -23,6 +23,9 @@
  *              cost). CT_CONN_SLOTS, defined before the include, sizes it (default 1: off).
  *   ct_stats   per-CPU counters, enum ct_stat.
  *
+ * The including program may define, before the include, hooks the programs call:
+ * CT_ON_CLOSE(key, conn), CT_ON_FORK(parent_tgid, child_tgid), CT_ON_EXIT(tgid).
+ *
  * Cost for an unwatched process: one inlined array lookup (ct_proc_watched) per program.
  * A plugin that does not want a program turns its autoload off before load.
  */
@@ -260,6 +263,14 @@ int ct_exit_accept(struct trace_event_raw_sys_exit *ctx)
 /* The including program may look at the connection before it goes (e.g. to flush state). */
 static __always_inline void CT_ON_CLOSE(struct ct_conn_key *key, struct ct_conn *conn);
 #endif
+#ifdef CT_ON_FORK
+/* ... and be told of a watched process's new child, watched now too (e.g. to hook it) */
+static __always_inline void CT_ON_FORK(__u32 parent_tgid, __u32 child_tgid);
+#endif
+#ifdef CT_ON_EXIT
+/* ... and of the exit of a watched process */
+static __always_inline void CT_ON_EXIT(__u32 tgid);
+#endif
 
 SEC("tracepoint/syscalls/sys_enter_close")
 int ct_enter_close(struct trace_event_raw_sys_enter *ctx)
@@ -295,11 +306,14 @@ SEC("tp_btf/sched_process_fork")
 int BPF_PROG(ct_fork, struct task_struct *parent, struct task_struct *child)
 {
 	__u32 child_tgid = BPF_CORE_READ(child, tgid);
+	__u32 parent_tgid = BPF_CORE_READ(parent, tgid);
 
-	if (child_tgid == BPF_CORE_READ(parent, tgid))
+	if (child_tgid == parent_tgid || !ct_proc_watched(parent_tgid))
 		return 0;
-	if (ct_proc_watched(BPF_CORE_READ(parent, tgid)))
-		ct_proc_watch(child_tgid);
+	ct_proc_watch(child_tgid);
+#ifdef CT_ON_FORK
+	CT_ON_FORK(parent_tgid, child_tgid);
+#endif
 	return 0;
 }
 
@@ -365,6 +379,9 @@ int ct_exit(void *ctx)
 	if ((__u32)id != tgid || !ct_proc_watched(tgid))
 		return 0;
 	ct_proc_unwatch(tgid);
+#ifdef CT_ON_EXIT
+	CT_ON_EXIT(tgid);
+#endif
 	/*
 	 * The kernel closes a dying process's fds without close(): free its slots, which
 	 * (unlike ct_conns entries) nothing else would ever free. Watched processes exit

@@ -29,7 +29,13 @@
 #include <bpf/bpf_tracing.h>
 #include <bpf/bpf_core_read.h>
 #include <bpf/bpf_endian.h>
-/* for ct_fd_sock()/ct_sock_tuple(); its own programs are not loaded by this plugin */
+/*
+ * for ct_fd_sock()/ct_sock_tuple(), and with targets the process following: ct_procs holds
+ * the traced processes, ct_fork/ct_exit keep it and report to userspace through the hooks
+ * below, which hooks or unhooks them; its other programs are not loaded by this plugin
+ */
+#define CT_ON_FORK sslu_on_fork
+#define CT_ON_EXIT sslu_on_exit
 #include "conn_track.bpf.h"
 #include "ringbuf_records.bpf.h"
 #include "ssl_uprobe.h"
@@ -102,14 +108,6 @@ struct {
 	__type(key, struct sslu_fd_key);
 	__type(value, struct sslu_conn);
 } conns SEC(".maps");
-
-/* per-process mode: the processes being traced, so their forks are followed */
-struct {
-	__uint(type, BPF_MAP_TYPE_HASH);
-	__uint(max_entries, 16384);
-	__type(key, __u32);
-	__type(value, __u8);
-} traced SEC(".maps");
 
 /*
  * targets: made of comm: names only: userspace puts the names here, then sets
@@ -468,38 +466,21 @@ int BPF_PROG(sslu_exec, struct task_struct *p, pid_t old_pid, struct linux_binpr
 
 	if (exec_comm_filter) {
 		bpf_get_current_comm(comm, sizeof(comm));
-		if (!bpf_map_lookup_elem(&target_comms, comm) &&
-		    !bpf_map_lookup_elem(&traced, &pid))
+		if (!bpf_map_lookup_elem(&target_comms, comm) && !ct_proc_watched(pid))
 			return 0;
 	}
 	ctl_output(SSLU_REC_EXEC, pid, 0, BPF_RB_NO_WAKEUP);
 	return 0;
 }
 
-SEC("tp_btf/sched_process_fork")
-int BPF_PROG(sslu_fork, struct task_struct *parent, struct task_struct *child)
+/* a traced process's child, traced in BPF at once so that a grandchild forked before
+ * userspace reacts is not lost; rare and time-critical (a prefork child serves at once) */
+static __always_inline void sslu_on_fork(__u32 parent_tgid, __u32 child_tgid)
 {
-	__u32 ppid = parent->tgid, pid = child->tgid;
-	__u8 one = 1;
-
-	if (pid == ppid || !bpf_map_lookup_elem(&traced, &ppid))
-		return 0;
-	/* followed here at once, so a grandchild forked before userspace reacts is not lost */
-	if (bpf_map_update_elem(&traced, &pid, &one, BPF_ANY))
-		count(SSLU_CNT_TRACED_FULL);
-	/* rare (traced processes only) and time-critical: a prefork child serves at once */
-	ctl_output(SSLU_REC_FORK, pid, ppid, 0);
-	return 0;
+	ctl_output(SSLU_REC_FORK, child_tgid, parent_tgid, 0);
 }
 
-SEC("tp_btf/sched_process_exit")
-int BPF_PROG(sslu_exit, struct task_struct *p)
+static __always_inline void sslu_on_exit(__u32 tgid)
 {
-	__u32 pid = p->tgid;
-
-	if (p->pid != p->tgid || !bpf_map_lookup_elem(&traced, &pid))
-		return 0;
-	bpf_map_delete_elem(&traced, &pid);
-	ctl_output(SSLU_REC_EXIT, pid, 0, 0);
-	return 0;
+	ctl_output(SSLU_REC_EXIT, tgid, 0, 0);
 }

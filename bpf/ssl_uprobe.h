@@ -34,7 +34,6 @@ enum sslu_counter {
 	SSLU_CNT_NO_FD,		/* data whose socket was never seen (no 4-tuple) */
 	SSLU_CNT_TRUNCATED,	/* data longer than the copy limit: the tail was not copied */
 	SSLU_CNT_RESPONSES,	/* a client read a response ("HTTP/..."): not a request, not sent */
-	SSLU_CNT_TRACED_FULL,	/* the traced map was full: a fork of a traced process not followed */
 	SSLU_CNT_RECORDS,	/* data records submitted (paces the ring's fill check) */
 	SSLU_CNT_MAX,
 };

@@ -226,6 +226,25 @@ int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 	return err;
 }
 
+int ct_filter_set_pid(const struct jp_host *host, struct bpf_object *obj, int pid, bool watch)
+{
+	size_t words;
+	uint64_t *bits = ct_procs_map(host, obj, &words);
+	unsigned long p = (unsigned long)pid;
+	int err = 0;
+
+	if (!bits)
+		return -ENOENT;
+	if (pid <= 0 || p / 64 >= words)
+		err = -ERANGE;
+	else if (watch)
+		__atomic_fetch_or(&bits[p / 64], 1ull << (p % 64), __ATOMIC_RELAXED);
+	else
+		__atomic_fetch_and(&bits[p / 64], ~(1ull << (p % 64)), __ATOMIC_RELAXED);
+	ct_procs_unmap(bits, words);
+	return err;
+}
+
 int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched)
 {
 	size_t words;

@@ -11,6 +11,7 @@
 #ifndef JA4PROBE_PROC_FILTER_H
 #define JA4PROBE_PROC_FILTER_H
 
+#include <stdbool.h>
 #include <stddef.h>
 #include <ja4probe/plugin.h>
 
@@ -34,6 +35,11 @@ int ct_filter_configure(const struct jp_host *host, struct bpf_object *obj,
 /* Watch every running process that matches; *watched gets their number. */
 int ct_filter_scan_proc(const struct jp_host *host, struct bpf_object *obj,
 			const struct ct_match *match, size_t *watched);
+
+/* Watch pid, or stop watching it, from userspace: a plugin that decides which processes to
+ * follow itself (ssl_uprobe's targets) sets them here and the BPF programs follow their
+ * forks and exits. -ERANGE: pid is beyond the bitmap. */
+int ct_filter_set_pid(const struct jp_host *host, struct bpf_object *obj, int pid, bool watch);
 
 /* How many processes are watched now. */
 int ct_filter_count(const struct jp_host *host, struct bpf_object *obj, size_t *watched);

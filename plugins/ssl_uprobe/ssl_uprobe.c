@@ -28,6 +28,7 @@
 #include <ja4probe/http_stream.h>
 
 #include "pcpu_counters.h"
+#include "proc_filter.h"
 #include "rb_reader.h"
 #include "ssl_uprobe.h"
 #include "ssl_uprobe.skel.h"
@@ -65,7 +66,7 @@ struct sslu {
 	int rescan_timer;		/* -1: none */
 
 	uint64_t *c_lost, *c_copy_truncated, *c_client_responses, *c_no_tuple;
-	uint64_t *c_forks_unfollowed;	/* the traced map was full */
+	uint64_t *c_forks_unfollowed;	/* a traced process's child beyond the ct_procs bitmap */
 	uint64_t *c_processes, *c_libraries, *c_attach_err, *c_execs_unscanned;
 	uint64_t user_lost;		/* lost in userspace (records too short to be read) */
 };
@@ -261,9 +262,7 @@ static void sslu_mark_ssl_pid(struct sslu *s, int pid)
 
 static void sslu_untrace_pid(struct sslu *s, int pid)
 {
-	__u32 key = (__u32)pid;
-
-	bpf_map__delete_elem(s->skel->maps.traced, &key, sizeof(key), 0);
+	ct_filter_set_pid(s->host, s->skel->obj, pid, false);
 	sslu_detach_pid(&s->attach, pid);
 	*s->c_processes = s->attach.n;
 }
@@ -278,11 +277,11 @@ static void sslu_untrace_pid(struct sslu *s, int pid)
 static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 {
 	struct sslu_pid_ctx p = { .s = s, .pid = pid };
-	__u8 one = 1;
-	__u32 key = (__u32)pid;
 
-	/* followed by the BPF fork program from now on */
-	bpf_map__update_elem(s->skel->maps.traced, &key, sizeof(key), &one, sizeof(one), BPF_ANY);
+	/* followed by the BPF fork and exit programs from now on */
+	if (ct_filter_set_pid(s->host, s->skel->obj, pid, true) == -ERANGE)
+		sslu_log(s, JP_LOG_WARN, "pid %d is beyond kernel.pid_max as it was at start: "
+			 "its children are not followed", pid);
 	for (size_t i = 0; i < s->n_common_libs && !p.gone; i++)
 		sslu_attach_one(&p, s->common_libs[i]);
 	if (scan_maps && !p.gone)
@@ -521,16 +520,24 @@ static void sslu_counters(struct sslu *s)
 
 static void sslu_destroy(void *state);
 
-/* conn_track.bpf.h comes in for its socket readers only: its programs and tables stay out */
-static void sslu_skip_conn_track(struct ssl_uprobe_bpf *skel)
+/*
+ * conn_track.bpf.h comes in for its socket readers and, with targets, its process following
+ * (ct_procs, ct_fork, ct_exit); its connection table and other programs stay out.
+ */
+static int sslu_use_conn_track(struct sslu *s)
 {
+	struct ssl_uprobe_bpf *skel = s->skel;
 	struct bpf_program *prog;
 
 	bpf_object__for_each_program(prog, skel->obj)
 		if (!strncmp(bpf_program__name(prog), "ct_", 3))
 			bpf_program__set_autoload(prog, false);
 	bpf_map__set_max_entries(skel->maps.ct_conns, 1);
-	bpf_map__set_max_entries(skel->maps.ct_procs, 1);
+	if (!s->n_targets)
+		return bpf_map__set_max_entries(skel->maps.ct_procs, 1);
+	bpf_program__set_autoload(skel->progs.ct_fork, true);
+	bpf_program__set_autoload(skel->progs.ct_exit, true);
+	return ct_filter_prepare(s->host, skel->obj);
 }
 
 /*
@@ -597,7 +604,9 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 		goto fail;
 	}
 	s->skel->rodata->cfg.copy_max = scfg.max_head;
-	sslu_skip_conn_track(s->skel);
+	err = sslu_use_conn_track(s);
+	if (err)
+		goto fail;
 	writes = s->outbound || s->responses;
 	bpf_program__set_autoload(s->skel->progs.sslu_sys_write, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_sys_sendto, writes);
@@ -605,8 +614,6 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 	bpf_program__set_autoload(s->skel->progs.sslu_sys_sendmsg, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter_ex, writes);
-	bpf_program__set_autoload(s->skel->progs.sslu_fork, s->n_targets > 0);
-	bpf_program__set_autoload(s->skel->progs.sslu_exit, s->n_targets > 0);
 	err = ssl_uprobe_bpf__load(s->skel);
 	if (err) {
 		sslu_log(s, JP_LOG_ERROR, "cannot load the BPF object ssl_uprobe: %s",
@@ -644,7 +651,7 @@ static int sslu_attach_syscalls(struct sslu *s)
 		s->skel->progs.sslu_sys_write, s->skel->progs.sslu_sys_sendto,
 		s->skel->progs.sslu_sys_writev, s->skel->progs.sslu_sys_sendmsg,
 		s->skel->progs.sslu_sys_close,
-		s->skel->progs.sslu_exec, s->skel->progs.sslu_fork, s->skel->progs.sslu_exit,
+		s->skel->progs.sslu_exec, s->skel->progs.ct_fork, s->skel->progs.ct_exit,
 	};
 	struct bpf_link **links[] = {
 		&s->skel->links.sslu_sys_read, &s->skel->links.sslu_sys_recvfrom,
@@ -652,7 +659,7 @@ static int sslu_attach_syscalls(struct sslu *s)
 		&s->skel->links.sslu_sys_write, &s->skel->links.sslu_sys_sendto,
 		&s->skel->links.sslu_sys_writev, &s->skel->links.sslu_sys_sendmsg,
 		&s->skel->links.sslu_sys_close,
-		&s->skel->links.sslu_exec, &s->skel->links.sslu_fork, &s->skel->links.sslu_exit,
+		&s->skel->links.sslu_exec, &s->skel->links.ct_fork, &s->skel->links.ct_exit,
 	};
 
 	for (size_t i = 0; i < sizeof(progs) / sizeof(progs[0]); i++) {
@@ -703,9 +710,12 @@ static int sslu_start(void *state)
 static void sslu_collect_stats(void *state)
 {
 	struct sslu *s = state;
-	uint64_t v[SSLU_CNT_MAX];
+	uint64_t v[SSLU_CNT_MAX], ct[CT_STAT_MAX];
 
 	rb_reader_drain(&s->reader);
+	if (s->n_targets && !pcpu_counters_read(bpf_map__fd(s->skel->maps.ct_stats), CT_STAT_MAX,
+						ct))
+		*s->c_forks_unfollowed = ct[CT_STAT_PROCS_FULL];
 	if (pcpu_counters_read(bpf_map__fd(s->skel->maps.counters), SSLU_CNT_MAX, v))
 		return;
 	/* reassembly losses are counted by http_stream under http_* */
@@ -713,7 +723,6 @@ static void sslu_collect_stats(void *state)
 		     v[SSLU_CNT_READ_FAULT] + s->user_lost;
 	*s->c_copy_truncated = v[SSLU_CNT_TRUNCATED];
 	*s->c_client_responses = v[SSLU_CNT_RESPONSES];
-	*s->c_forks_unfollowed = v[SSLU_CNT_TRACED_FULL];
 }
 
 static void sslu_stop(void *state)
