@@ -4,7 +4,8 @@
 
 The capture replays every TCP flow of the FoxIO reference captures many times, each replica
 with its own client port (and, past 60000 replicas, client address), re-framed as Ethernet.
-Then, side by side in one run (best of --runs each):
+Then, side by side in one run, interleaved (each round runs every command once; medians of
+--runs rounds):
     ja4probe --read-pcap FILE              (JSON events to /dev/null)
     tshark -r FILE -T fields -e tls.handshake.ja3
     tcpdump -r FILE -w /dev/null           (a bare read and write of every packet)
@@ -15,6 +16,7 @@ usage: read_pcap.py JA4PROBE TESTDATA_DIR [--replicas N] [--runs N] [--keep FILE
 import argparse
 import os
 import resource
+import statistics
 import struct
 import subprocess
 import sys
@@ -89,23 +91,18 @@ def build(testdata, replicas, path, tmp):
     return n
 
 
-def best_of(runs, cmd):
-    """Best wall time and best CPU time (user + sys of the child) over runs: CPU time is the
-    steadier figure on a shared machine (MEASUREMENTS.md)."""
-    wall = cpu = None
-    for _ in range(runs):
-        before = resource.getrusage(resource.RUSAGE_CHILDREN)
-        t0 = time.perf_counter()
-        p = subprocess.run(cmd, stdout=subprocess.PIPE if cmd[0] == "tshark" else
-                           subprocess.DEVNULL, stderr=subprocess.PIPE)
-        dt = time.perf_counter() - t0
-        after = resource.getrusage(resource.RUSAGE_CHILDREN)
-        if p.returncode:
-            sys.exit("%s failed (%d): %s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
-        dc = after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
-        wall = dt if wall is None else min(wall, dt)
-        cpu = dc if cpu is None else min(cpu, dc)
-    return wall, cpu, p
+def run_once(cmd):
+    """Wall time and CPU time (user + sys of the child) of one run: CPU time is the steadier
+    figure on a shared machine (MEASUREMENTS.md)."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    t0 = time.perf_counter()
+    p = subprocess.run(cmd, stdout=subprocess.PIPE if cmd[0] == "tshark" else
+                       subprocess.DEVNULL, stderr=subprocess.PIPE)
+    dt = time.perf_counter() - t0
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    if p.returncode:
+        sys.exit("%s failed (%d): %s" % (" ".join(cmd), p.returncode, p.stderr.decode()))
+    return dt, after.ru_utime - before.ru_utime + after.ru_stime - before.ru_stime
 
 
 def main():
@@ -114,7 +111,7 @@ def main():
     ap.add_argument("testdata")
     ap.add_argument("--null-host", help="build/bench/read_pcap_null_host: everything but the outputs (events are built, then dropped)")
     ap.add_argument("--replicas", type=int, default=1000)
-    ap.add_argument("--runs", type=int, default=3)
+    ap.add_argument("--runs", type=int, default=7)
     ap.add_argument("--keep", help="write the capture here and keep it")
     a = ap.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
@@ -128,10 +125,16 @@ def main():
         rows += [("tshark -T fields -e ja3", ["tshark", "-r", path, "-T", "fields", "-e",
                                               "tls.handshake.ja3"]),
                  ("tcpdump -r -w /dev/null", ["tcpdump", "-r", path, "-w", "/dev/null"])]
+        times = {name: [] for name, _ in rows}
+        for _ in range(a.runs):
+            for name, cmd in rows:
+                times[name].append(run_once(cmd))
         res = {}
-        print("%-34s %9s %9s %12s" % ("", "wall s", "cpu s", "packets/cpu s"))
-        for name, cmd in rows:
-            wall, cpu, p = best_of(a.runs, cmd)
+        print("%-34s %9s %9s %12s   (medians of %d interleaved runs)" %
+              ("", "wall s", "cpu s", "packets/cpu s", a.runs))
+        for name, _ in rows:
+            wall = statistics.median(t[0] for t in times[name])
+            cpu = statistics.median(t[1] for t in times[name])
             res[name] = (wall, cpu)
             print("%-34s %9.3f %9.3f %12.0f" % (name, wall, cpu, n / cpu))
         ours = res["ja4probe --read-pcap"]
