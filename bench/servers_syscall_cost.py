@@ -34,7 +34,7 @@ import httpd_env  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
-PARTS = sys.argv[3:] or ["unwatched", "watched"]
+PARTS = sys.argv[3:] or ["unwatched", "watched", "floor"]
 JA4PROBE = os.path.join(BUILD, "core", "ja4probe")
 PLUGINS = os.path.join(BUILD, "plugins")
 COMM = "jp_bench_srv"
