@@ -17,16 +17,15 @@ The statistics cost two clock reads per program run (~50 ns here), which the CPU
 then include: BPF_STATS=0 in the environment leaves them off, for CPU figures without that
 cost.
 """
-import json
 import os
 import signal
 import statistics
-import subprocess
 import sys
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "servers"))
 import httpd_env  # noqa: E402
+from bpf_prog_stats import bpf_prog_stats  # noqa: E402
 
 BUILDS = [os.path.abspath(b) for b in sys.argv[1].split(",")]
 SECONDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -45,24 +44,6 @@ def cpu_seconds(pids):
         except (OSError, IndexError):
             pass
     return total / TICK
-
-
-def bpf_prog_stats(pid):
-    """name -> (run_time_ns, run_cnt) of the BPF programs whose fds the process pid holds."""
-    ids = set()
-    fdinfo = "/proc/%d/fdinfo" % pid
-    for fd in os.listdir(fdinfo):
-        try:
-            with open(os.path.join(fdinfo, fd)) as f:
-                for line in f:
-                    if line.startswith("prog_id:"):
-                        ids.add(int(line.split()[1]))
-        except OSError:
-            pass
-    out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True,
-                         check=True).stdout
-    return {p.get("name", "?"): (p.get("run_time_ns", 0), p.get("run_cnt", 0))
-            for p in json.loads(out) if p.get("id") in ids}
 
 
 def one_run(server, probe):

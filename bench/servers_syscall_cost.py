@@ -17,7 +17,6 @@ time (kernel.bpf_stats_enabled) over the same calls, per run and per timed call 
 also counts the runs of other processes meanwhile).
 """
 import ctypes
-import json
 import os
 import resource
 import socket
@@ -31,6 +30,7 @@ import time
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "servers"))
 import httpd_env  # noqa: E402
+from bpf_prog_stats import bpf_prog_stats  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -44,21 +44,9 @@ PIECE = 200
 
 
 def prog_stats(pid, prefix):
-    ids = set()
-    for fd in os.listdir("/proc/%d/fdinfo" % pid):
-        try:
-            with open("/proc/%d/fdinfo/%s" % (pid, fd)) as f:
-                ids |= {int(l.split()[1]) for l in f if l.startswith("prog_id:")}
-        except OSError:
-            pass
-    out = json.loads(subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True,
-                                    text=True, check=True).stdout)
-    t = c = 0
-    for p in out:
-        if p.get("id") in ids and p.get("name", "").startswith(prefix):
-            t += p.get("run_time_ns", 0)
-            c += p.get("run_cnt", 0)
-    return t, c
+    """run_time_ns and run_cnt summed over the process's programs named prefix*"""
+    runs = [v for name, v in bpf_prog_stats(pid).items() if name.startswith(prefix)]
+    return sum(v[0] for v in runs), sum(v[1] for v in runs)
 
 
 def children_cpu():

@@ -61,23 +61,7 @@ WORKER=$(pgrep -P "$NGINX_PID" | head -1)
 cpu_ticks() { awk '{print $14 + $15}' "/proc/$1/stat"; }
 
 # "name run_time_ns run_cnt" of each BPF program the process $1 holds
-prog_stats() {
-	python3 - "$1" <<'PY'
-import json, os, subprocess, sys
-pid = sys.argv[1]
-ids = set()
-for fd in os.listdir("/proc/%s/fdinfo" % pid):
-    try:
-        with open("/proc/%s/fdinfo/%s" % (pid, fd)) as f:
-            ids |= {int(l.split()[1]) for l in f if l.startswith("prog_id:")}
-    except OSError:
-        pass
-out = subprocess.run(["bpftool", "prog", "show", "-j"], capture_output=True, text=True)
-for p in json.loads(out.stdout or "[]"):
-    if p.get("id") in ids:
-        print(p.get("name", "?"), p.get("run_time_ns", 0), p.get("run_cnt", 0))
-PY
-}
+prog_stats() { python3 "$(dirname "$0")/bpf_prog_stats.py" "$1"; }
 
 # one wrk run: prints "requests rps cpu_us_per_request probe_cpu_us_per_request"
 measure() {
