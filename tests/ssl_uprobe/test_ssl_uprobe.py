@@ -416,17 +416,28 @@ def case_comm_later():
     check_no_loss(events)
 
 
-def case_comm_forked():
-    # targets: [comm:python3] traces this script too: the server is its fork, then an exec
-    p = probe("    targets: [comm:python3]\n")
+def py_server(exe="/usr/bin/python3", env=None):
+    """PY_SERVER run by exe on a free port, up; returns (process, port)"""
     port = httpd_env.free_port()
-    srv = start(["/usr/bin/python3", "-c", PY_SERVER, str(port), CERT, KEY])
+    srv = start([exe, "-c", PY_SERVER, str(port), CERT, KEY], env=env)
     check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
-    sent = tls_client(port, [("/forked", head("/forked", "127.0.0.1"))])
+    return srv, port
+
+
+def request_captured(p, srv, port, path):
+    """one request to the server, then exactly its event from ja4probe p, and no loss"""
+    sent = tls_client(port, [(path, head(path, "127.0.0.1"))])
     settle()
     events = p.stop()
     check_sent(events, sent, server_pid={srv.pid}, server_port=port)
     check_no_loss(events)
+
+
+def case_comm_forked():
+    # targets: [comm:python3] traces this script too: the server is its fork, then an exec
+    p = probe("    targets: [comm:python3]\n")
+    srv, port = py_server()
+    request_captured(p, srv, port, "/forked")
 
 
 def live_stats(p):
@@ -447,20 +458,13 @@ def case_lib_later(targets=""):
     p = probe(targets)
     check(httpd_env.wait_for(lambda: "libraries" in live_stats(p), 10), "no stats event")
     before = live_stats(p)["libraries"]
-    port = httpd_env.free_port()
-    env = dict(os.environ, LD_LIBRARY_PATH=libdir)
-    srv = start(["/usr/bin/python3", "-c", PY_SERVER, str(port), CERT, KEY], env=env)
-    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
+    srv, port = py_server(env=dict(os.environ, LD_LIBRARY_PATH=libdir))
     with open("/proc/%d/maps" % srv.pid) as f:
         check(os.path.join(libdir, "libssl.so.3") in f.read(), "the copy of libssl is not used")
     # hooked when its maps are read again after the exec
     check(httpd_env.wait_for(lambda: live_stats(p).get("libraries", 0) > before, 15),
           "the new libssl was not hooked: %s" % live_stats(p))
-    sent = tls_client(port, [("/lib", head("/lib", "127.0.0.1"))])
-    settle()
-    events = p.stop()
-    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
-    check_no_loss(events)
+    request_captured(p, srv, port, "/lib")
 
 
 def case_exe_replaced():
@@ -470,14 +474,8 @@ def case_exe_replaced():
     # what a package upgrade does: a new file renamed over the old path, a new inode
     shutil.copy2("/usr/bin/python3", exe + ".new")
     os.rename(exe + ".new", exe)
-    port = httpd_env.free_port()
-    srv = start([exe, "-c", PY_SERVER, str(port), CERT, KEY])
-    check(httpd_env.wait_for(lambda: httpd_env.port_open(port), 15), "python server down")
-    sent = tls_client(port, [("/new", head("/new", "127.0.0.1"))])
-    settle()
-    events = p.stop()
-    check_sent(events, sent, server_pid={srv.pid}, server_port=port)
-    check_no_loss(events)
+    srv, port = py_server(exe)
+    request_captured(p, srv, port, "/new")
 
 
 # serves one request per connection; the second connection is dup2'ed onto the first one's fd
