@@ -387,11 +387,23 @@ int BPF_KRETPROBE(sslu_ret, long ret)
 /* ---- syscalls ------------------------------------------------------------------------ */
 
 /* a read names the socket of the thread's next plaintext copy and of a call in flight */
+/*
+ * Whether a syscall of this process can matter: with targets, only the traced ones' can, and
+ * an array load spares every other process's reads and closes the storage and hash lookups.
+ */
+static __always_inline bool sys_of_interest(void)
+{
+	return !cfg.per_process || ct_proc_watched(bpf_get_current_pid_tgid() >> 32);
+}
+
 static __always_inline int note_fd(struct trace_event_raw_sys_enter *ctx, bool read)
 {
-	struct sslu_call *c = thread_call(false);
+	struct sslu_call *c;
 	__u32 pid;
 
+	if (!sys_of_interest())
+		return 0;
+	c = thread_call(false);
 	if (!c) {
 		/* a thread of an OpenSSL process reading for the first time */
 		pid = bpf_get_current_pid_tgid() >> 32;
@@ -437,6 +449,8 @@ int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 		.fd = (__s32)ctx->args[0],
 	};
 
+	if (!sys_of_interest())
+		return 0;
 	if (!bpf_map_delete_elem(&conns, &key))
 		conn_closed(&key);
 	return 0;

@@ -63,7 +63,7 @@ struct sslu_data_rec {
 /* read-only configuration the userspace half sets before load */
 struct sslu_bpf_cfg {
 	unsigned int copy_max;		/* bytes copied per call, <= SSLU_DATA_MAX */
-	unsigned int follow_forks;	/* per-process mode: report forks/exits of traced pids */
+	unsigned int per_process;	/* targets: only the processes in ct_procs are hooked */
 };
 
 #endif /* JA4PROBE_SSL_UPROBE_H */

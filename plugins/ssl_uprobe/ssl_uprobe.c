@@ -604,6 +604,7 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 		goto fail;
 	}
 	s->skel->rodata->cfg.copy_max = scfg.max_head;
+	s->skel->rodata->cfg.per_process = s->n_targets > 0;
 	err = sslu_use_conn_track(s);
 	if (err)
 		goto fail;
