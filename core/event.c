@@ -21,11 +21,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <time.h>
-#ifdef __SSE2__
-#include <emmintrin.h>
-#endif
 
 #include "host.h"
+#include "json_text.h"
 #include "sinks/sink.h"
 
 #define ARENA_INLINE 4096
@@ -111,179 +109,13 @@ static struct node *node_alloc(struct jp_event *ev)
 	return (struct node *)ev->end;
 }
 
-/* ---- JSON text of values ----------------------------------------------------------------- */
-
-static const char hex_digits[] = "0123456789abcdef";
-
-/* What a byte needs inside a JSON string */
-enum json_class { J_PLAIN, J_BACKSLASH, J_CONTROL, J_HIGH };
-
-static const unsigned char json_class[256] = {
-	[0 ... 0x1f] = J_CONTROL,
-	['"'] = J_BACKSLASH,
-	['\\'] = J_BACKSLASH,
-	[0x80 ... 0xff] = J_HIGH,
-};
+/* ---- JSON text sizes --------------------------------------------------------------------- */
 
 /* The longest JSON string len bytes can become (\u00XX for each), quotes included; past
  * ARENA_MAX when it cannot be held, and sums of three stay past it. */
 static size_t json_string_max(size_t len)
 {
 	return len > ARENA_MAX / 6 ? ARENA_MAX + 1 : 6 * len + 2;
-}
-
-/* Whether one of the 8 bytes in w is not J_PLAIN: the has-less-than and has-zero-byte word
- * tests (exact as a yes/no), for < 0x20, '"', '\\', and the top bit for >= 0x80. */
-static inline bool any_special(uint64_t w)
-{
-	const uint64_t ones = 0x0101010101010101ull;
-	uint64_t quote = w ^ (ones * '"'), bslash = w ^ (ones * '\\');
-
-	return (w | ((w - ones * 0x20) & ~w) | ((quote - ones) & ~quote) |
-		((bslash - ones) & ~bslash)) & ones * 0x80;
-}
-
-/* Length of the valid UTF-8 sequence at s (1-4), or 0 when it is not one. */
-static size_t utf8_sequence(const unsigned char *s, size_t left)
-{
-	size_t n;
-	uint32_t cp;
-
-	if (s[0] < 0x80)
-		return 1;
-	if ((s[0] & 0xe0) == 0xc0)
-		n = 2, cp = s[0] & 0x1f;
-	else if ((s[0] & 0xf0) == 0xe0)
-		n = 3, cp = s[0] & 0x0f;
-	else if ((s[0] & 0xf8) == 0xf0)
-		n = 4, cp = s[0] & 0x07;
-	else
-		return 0;
-	if (n > left)
-		return 0;
-	for (size_t i = 1; i < n; i++) {
-		if ((s[i] & 0xc0) != 0x80)
-			return 0;
-		cp = cp << 6 | (s[i] & 0x3f);
-	}
-	/* overlong forms, surrogates and values past Unicode are not UTF-8 */
-	if ((n == 2 && cp < 0x80) || (n == 3 && cp < 0x800) || (n == 4 && cp < 0x10000) ||
-	    (cp >= 0xd800 && cp <= 0xdfff) || cp > 0x10ffff)
-		return 0;
-	return n;
-}
-
-/*
- * s as a JSON string at o, which has room for json_string_max(len); returns the end. One pass:
- * runs of bytes that need nothing are copied 8 at a time, UTF-8 is checked only where a byte
- * >= 0x80 is. With utf8, s must be UTF-8 without NUL, and NULL is returned where it is not;
- * without, bytes >= 0x80 are copied unchecked (keys, which plugins write as literals).
- */
-static char *put_json_string(char *o, const char *s, size_t len, bool utf8)
-{
-	const unsigned char *p = (const unsigned char *)s, *end = p + len;
-	const unsigned char *run = p;	/* where the plain bytes before p start */
-	uint64_t w;
-	uint32_t a, b;
-
-	*o++ = '"';
-	for (;;) {
-#ifdef __SSE2__
-		/* 16 at a time, stored whatever they are (the room is 6 bytes a byte) and kept up
-		 * to the first that needs something */
-		for (; end - p >= 16; p += 16, o += 16) {
-			__m128i v = _mm_loadu_si128((const __m128i *)p);
-			/* signed: < 0x20 is 0x00-0x1f and 0x80-0xff */
-			__m128i ctl = _mm_cmplt_epi8(v, _mm_set1_epi8(0x20));
-			__m128i quote = _mm_cmpeq_epi8(v, _mm_set1_epi8('"'));
-			__m128i bslash = _mm_cmpeq_epi8(v, _mm_set1_epi8('\\'));
-			__m128i need = _mm_or_si128(ctl, _mm_or_si128(quote, bslash));
-			unsigned mask = _mm_movemask_epi8(need);
-
-			_mm_storeu_si128((__m128i *)o, v);
-			if (mask) {
-				p += __builtin_ctz(mask);
-				o += __builtin_ctz(mask);
-				break;
-			}
-		}
-#endif
-		for (; end - p >= 8 && (memcpy(&w, p, 8), !any_special(w)); p += 8, o += 8)
-			memcpy(o, &w, 8);
-		size_t left = end - p;
-
-		/* the last 1-7 bytes: as the word ending at end (its first bytes were copied as
-		 * they are, and are again), or as two 4-byte halves that overlap */
-		if (left < 8 && end - run >= 8 && (memcpy(&w, end - 8, 8), !any_special(w))) {
-			memcpy(o + left - 8, &w, 8);
-			o += left;
-			break;
-		}
-		if (left >= 4 && left < 8 && (memcpy(&a, p, 4), memcpy(&b, end - 4, 4),
-					      !any_special((uint64_t)a << 32 | b))) {
-			memcpy(o, &a, 4);
-			memcpy(o + left - 4, &b, 4);
-			o += left;
-			break;
-		}
-		while (p < end && json_class[*p] == J_PLAIN)
-			*o++ = *p++;
-		if (p == end)
-			break;
-		unsigned char c = *p;
-		size_t n;
-
-		switch (json_class[c]) {
-		case J_BACKSLASH:
-			o[0] = '\\';
-			o[1] = c;
-			o += 2;
-			p++;
-			break;
-		case J_CONTROL:
-			if (utf8 && !c)
-				return NULL;
-			memcpy(o, "\\u00", 4);
-			o[4] = hex_digits[c >> 4];
-			o[5] = hex_digits[c & 15];
-			o += 6;
-			p++;
-			break;
-		default:
-			n = utf8 ? utf8_sequence(p, end - p) : 1;
-			if (!n)
-				return NULL;
-			memcpy(o, p, n);
-			o += n;
-			p += n;
-		}
-		run = p;
-	}
-	*o++ = '"';
-	return o;
-}
-
-/* Bytes that are not UTF-8: every byte outside printable ASCII as the four characters \xNN,
- * so that the reader still sees what was sent, whatever it was. */
-static char *put_json_bytes(char *o, const char *s, size_t len)
-{
-	*o++ = '"';
-	for (size_t i = 0; i < len; i++) {
-		unsigned char c = s[i];
-
-		if (c < 0x20 || c >= 0x7f) {
-			memcpy(o, "\\\\x", 3);
-			o[3] = hex_digits[c >> 4];
-			o[4] = hex_digits[c & 15];
-			o += 5;
-		} else {
-			if (json_class[c] == J_BACKSLASH)
-				*o++ = '\\';
-			*o++ = c;
-		}
-	}
-	*o++ = '"';
-	return o;
 }
 
 /* ---- fields ------------------------------------------------------------------------------ */
@@ -324,41 +156,6 @@ static inline uint64_t key_tag(const char *key, size_t len)
 			tag = tag << 8 | (unsigned char)*key++;
 	}
 	return tag;
-}
-
-/* s as a JSON string at o when it needs no escaping and is 1 to 16 bytes long, as keys are:
- * two words, two halves or bytes; NULL otherwise. */
-static inline char *put_short_plain(char *o, const char *s, size_t len)
-{
-	uint64_t x, y;
-	uint32_t a, b;
-
-	if (len >= 8 && len <= 16) {
-		memcpy(&x, s, 8);
-		memcpy(&y, s + len - 8, 8);
-		if (any_special(x) || any_special(y))
-			return NULL;
-		memcpy(o + 1, &x, 8);
-		memcpy(o + 1 + len - 8, &y, 8);
-	} else if (len >= 4 && len < 8) {
-		memcpy(&a, s, 4);
-		memcpy(&b, s + len - 4, 4);
-		if (any_special((uint64_t)a << 32 | b))
-			return NULL;
-		memcpy(o + 1, &a, 4);
-		memcpy(o + 1 + len - 4, &b, 4);
-	} else if (len && len < 4) {
-		for (size_t i = 0; i < len; i++) {
-			if (json_class[(unsigned char)s[i]] != J_PLAIN)
-				return NULL;
-			o[1 + i] = s[i];
-		}
-	} else {
-		return NULL;
-	}
-	o[0] = '"';
-	o[len + 1] = '"';
-	return o + len + 2;
 }
 
 static uint64_t tag_bit(uint64_t tag)
@@ -414,9 +211,9 @@ static char *field_begin(struct field *f, struct node *obj, const char *key, siz
 		return NULL;
 	char *k = put_separators(f, o);
 
-	o = put_short_plain(k, key, len);
+	o = json_put_short_plain(k, key, len);
 	if (!o)
-		o = put_json_string(k, key, len, false);
+		o = json_put_string(k, key, len, false);
 	*o++ = ':';
 	f->key = k;
 	f->key_len = o - k;
@@ -569,10 +366,10 @@ static int svc_obj_string_len(struct jp_obj *obj, const char *key, const char *v
 
 	if (!json)
 		return -ENOMEM;
-	char *end = put_json_string(json, value, len, true);
+	char *end = json_put_string(json, value, len, true);
 
 	if (!end)
-		end = put_json_bytes(json, value, len);
+		end = json_put_bytes(json, value, len);
 	return field_value(&f, end);
 }
 
@@ -591,7 +388,7 @@ static int string_field(struct node *obj, const char *name, size_t name_len, con
 
 	if (!json)
 		return -ENOMEM;
-	char *end = put_json_string(json, value, len, true);
+	char *end = json_put_string(json, value, len, true);
 
 	return end ? field_value(&f, end) : -EINVAL;
 }
@@ -601,115 +398,6 @@ static int svc_obj_string(struct jp_obj *obj, const char *key, const char *value
 	return string_field(as_node(obj), key, 0, NULL, 0, value);
 }
 
-static const char two_digits[200] =
-	"00010203040506070809" "10111213141516171819" "20212223242526272829"
-	"30313233343536373839" "40414243444546474849" "50515253545556575859"
-	"60616263646566676869" "70717273747576777879" "80818283848586878889"
-	"90919293949596979899";
-
-/* The last n decimal digits of v at o, zero-padded, two per division; returns their end. */
-static char *put_digits(char *o, uint64_t v, unsigned n)
-{
-	char *end = o + n, *p = end;
-
-	for (; n >= 2; n -= 2, v /= 100) {
-		p -= 2;
-		memcpy(p, two_digits + 2 * (v % 100), 2);
-	}
-	if (n)
-		p[-1] = '0' + v % 10;
-	return end;
-}
-
-/* The decimal digits of v at o; returns their end. */
-static char *put_u64(char *o, uint64_t v)
-{
-	unsigned n = 1;
-
-	for (uint64_t limit = 10; n < 20 && v >= limit; limit *= 10)
-		n++;
-	return put_digits(o, v, n);
-}
-
-/* The decimal text of each byte value, then its length (filled by host_event_services()):
- * two addresses are on every event. */
-static char octets[256][4];
-
-static void octets_init(void)
-{
-	for (unsigned v = 0; v < 256; v++) {
-		char *o = octets[v];
-
-		if (v >= 100)
-			*o++ = '0' + v / 100;
-		if (v >= 10)
-			*o++ = '0' + v / 10 % 10;
-		*o++ = '0' + v % 10;
-		octets[v][3] = o - octets[v];
-	}
-}
-
-/* Room for 16 bytes at o: each octet is copied as 4. */
-static char *put_ipv4(char *o, const uint8_t *b)
-{
-	for (int i = 0; i < 4; i++) {
-		if (i)
-			*o++ = '.';
-		memcpy(o, octets[b[i]], 4);
-		o += octets[b[i]][3];
-	}
-	return o;
-}
-
-/*
- * The text glibc's inet_ntop writes (RFC 5952 with glibc's one liberty): lowercase hex
- * without leading zeros, the first longest run of two or more zero words as "::", and the
- * last 32 bits in dotted form after ::ffff: or when only they are non-zero. inet_ntop cost
- * ~2500 instructions a call, a sprintf per word.
- */
-static char *put_ipv6(char *o, const uint8_t *a)
-{
-	unsigned words[8];
-	int best = -1, best_len = 0, run = -1;
-
-	for (int i = 0; i < 8; i++) {
-		words[i] = a[2 * i] << 8 | a[2 * i + 1];
-		if (words[i]) {
-			run = -1;
-			continue;
-		}
-		if (run < 0)
-			run = i;
-		if (i - run + 1 > best_len) {	/* a later run must be longer to win */
-			best = run;
-			best_len = i - run + 1;
-		}
-	}
-	if (best_len < 2)
-		best = -1;
-	for (int i = 0; i < 8; i++) {
-		if (best >= 0 && i >= best && i < best + best_len) {
-			if (i == best)
-				*o++ = ':';
-			continue;
-		}
-		if (i)
-			*o++ = ':';
-		if (i == 6 && best == 0 && (best_len == 6 || (best_len == 5 && words[5] == 0xffff)))
-			return put_ipv4(o, a + 12);
-		int shift = 12;
-
-		while (shift && !(words[i] >> shift))
-			shift -= 4;
-		for (; shift >= 0; shift -= 4)
-			*o++ = hex_digits[words[i] >> shift & 15];
-	}
-	if (best >= 0 && best + best_len == 8)
-		*o++ = ':';
-	return o;
-}
-
-/* Ports, counts, lengths on every event: printf's format parsing cost more than the digits. */
 static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
 {
 	struct field f;
@@ -719,7 +407,7 @@ static int svc_obj_int(struct jp_obj *obj, const char *key, int64_t value)
 		return -ENOMEM;
 	if (value < 0)
 		*o++ = '-';
-	o = put_u64(o, value < 0 ? -(uint64_t)value : (uint64_t)value);
+	o = json_put_u64(o, value < 0 ? -(uint64_t)value : (uint64_t)value);
 	return field_value(&f, o);
 }
 
@@ -745,7 +433,7 @@ static int svc_obj_ip(struct jp_obj *obj, const char *key, int family, const voi
 	if (!o)
 		return -ENOMEM;
 	*o++ = '"';
-	o = family == AF_INET ? put_ipv4(o, addr) : put_ipv6(o, addr);
+	o = family == AF_INET ? json_put_ipv4(o, addr) : json_put_ipv6(o, addr);
 	*o++ = '"';
 	return field_value(&f, o);
 }
@@ -771,7 +459,7 @@ static int svc_obj_string_list(struct jp_obj *obj, const char *key, const char *
 	for (size_t i = 0; i < count; i++) {
 		if (i)
 			*o++ = ',';
-		o = put_json_string(o, values[i], strlen(values[i]), true);
+		o = json_put_string(o, values[i], strlen(values[i]), true);
 		if (!o)
 			return -EINVAL; /* callers pass text they validated */
 	}
@@ -797,29 +485,6 @@ int host_event_set_json(struct jp_event *ev, const char *key, json_t *value)
 }
 
 /* ---- events ------------------------------------------------------------------------------- */
-
-/* The timestamp at o; the part up to the seconds changes once a second. */
-static char *put_timestamp(char *o, const struct timespec *ts)
-{
-	static time_t cached_sec = -1;
-	static char cached[32];
-	static size_t cached_len;
-
-	if (ts->tv_sec != cached_sec) {
-		struct tm tm;
-
-		gmtime_r(&ts->tv_sec, &tm);
-		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
-		cached_sec = ts->tv_sec;
-	}
-	*o++ = '"';
-	memcpy(o, cached, cached_len);
-	o += cached_len;
-	*o++ = '.';
-	o = put_digits(o, (uint64_t)(ts->tv_nsec / 1000) % 1000000, 6);
-	memcpy(o, "Z\"", 2);
-	return o + 2;
-}
 
 static void event_discard(struct jp_event *ev)
 {
@@ -860,8 +525,8 @@ static int header_of_source(struct jp_plugin_ctx *ctx)
 		return 0;
 	size_t host_len = strlen(ctx->host->host_name), name_len = strlen(ctx->name);
 	char *text = malloc(json_string_max(host_len) + json_string_max(name_len));
-	char *mid = text ? put_json_string(text, ctx->host->host_name, host_len, true) : NULL;
-	char *end = mid ? put_json_string(mid, ctx->name, name_len, true) : NULL;
+	char *mid = text ? json_put_string(text, ctx->host->host_name, host_len, true) : NULL;
+	char *end = mid ? json_put_string(mid, ctx->name, name_len, true) : NULL;
 
 	if (!end) {
 		int err = text ? -EINVAL : -ENOMEM;
@@ -899,7 +564,7 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 	/* the header's keys are new: no encoding, no lookup */
 	struct field f;
 	char *stamp = field_begin_new(&f, &ev->root, HEADER_KEY("timestamp"), 32);
-	int err = stamp ? field_value(&f, put_timestamp(stamp, &ev->ts)) : -ENOMEM;
+	int err = stamp ? field_value(&f, json_put_timestamp(stamp, &ev->ts)) : -ENOMEM;
 
 	if (!err)
 		err = string_field(&ev->root, HEADER_KEY("event_type"), event_type);
@@ -1019,7 +684,7 @@ static struct jp_obj *svc_event_root(struct jp_event *ev)
 
 void host_event_services(struct jp_host *s)
 {
-	octets_init();
+	json_text_init();
 	s->event_new = svc_event_new;
 	s->event_root = svc_event_root;
 	s->obj_object = svc_obj_object;
