@@ -95,11 +95,15 @@ struct sslu_fd_key {
 	__s32 fd;
 };
 
+/* sslu_conn.flags */
+#define SSLU_CONN_SERVED 1	/* a read on it became a record: this process is its server */
+#define SSLU_CONN_CLIENT 2	/* its first read was a response: this process is its client */
+
 struct sslu_conn {
 	struct ct_tuple tuple;
 	__u64 sk;		/* the struct sock the tuple was read from */
 	__u32 ports;		/* and its skc_portpair then: a freed sock reused is another peer */
-	__u32 client;		/* this process read a response on it: its reads are not requests */
+	__u32 flags;		/* SSLU_CONN_* */
 };
 
 struct {
@@ -200,6 +204,12 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	struct sslu_conn *conn;
 	int err;
 
+	/*
+	 * The connection first: finding a socket new on a reused fd number sends its CLOSE
+	 * record, which must reach userspace before this data (records are read in the order
+	 * they were reserved).
+	 */
+	conn = fd_conn(id >> 32, fd);
 	copy = len < cfg.copy_max ? len : cfg.copy_max;
 	if (copy > SSLU_DATA_MAX)
 		copy = SSLU_DATA_MAX;
@@ -219,19 +229,25 @@ reserved:
 	/*
 	 * What a client reads is a response: no request starts with "HTTP/", so it need not
 	 * cost a record and its decoding (system-wide, every TLS client on the host reads).
-	 * The connection is marked, so the body that follows in other records is not taken
-	 * for a request either.
+	 * A connection whose first read is one is a client's: the body that follows in other
+	 * records is not taken for a request either. On a connection that already carried a
+	 * request, such a read is a request body, and goes to userspace like any other (the
+	 * stream counts its bytes to find the next request).
 	 */
-	conn = fd_conn(id >> 32, fd);
-	if (dir == SSLU_DIR_READ && ((conn && conn->client) ||
-				     (copy >= 5 && rec->data[0] == 'H' && rec->data[1] == 'T' &&
-				      rec->data[2] == 'T' && rec->data[3] == 'P' &&
-				      rec->data[4] == '/'))) {
+	if (dir == SSLU_DIR_READ) {
+		bool response = copy >= 5 && rec->data[0] == 'H' && rec->data[1] == 'T' &&
+				rec->data[2] == 'T' && rec->data[3] == 'P' && rec->data[4] == '/';
+
+		if ((conn && (conn->flags & SSLU_CONN_CLIENT)) ||
+		    (response && !(conn && (conn->flags & SSLU_CONN_SERVED)))) {
+			if (conn)
+				conn->flags |= SSLU_CONN_CLIENT;
+			count(SSLU_CNT_RESPONSES);
+			bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
+			return;
+		}
 		if (conn)
-			conn->client = 1;
-		count(SSLU_CNT_RESPONSES);
-		bpf_ringbuf_discard(rec, BPF_RB_NO_WAKEUP);
-		return;
+			conn->flags |= SSLU_CONN_SERVED;
 	}
 	rec->type = SSLU_REC_DATA;
 	rec->pid = id >> 32;

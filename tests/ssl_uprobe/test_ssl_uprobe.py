@@ -24,6 +24,9 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
                   of libssl (LD_LIBRARY_PATH), a file no hook covered at start, is hooked once
                   its maps are read again after its exec, then captured
   lib_later_targeted  the same with targets: [exe:/usr/bin/python3]
+  body_like_response  a POST body that starts like a response ("HTTP/"), in its own TLS
+                  record, on a keep-alive connection: the requests before and after it on
+                  that connection are captured
   fd_reused       a python ssl server moves its second connection onto the first one's fd with
                   dup2 (no close() of that number): the second request carries the second
                   client's 4-tuple, not the one cached for the first connection on that fd
@@ -373,6 +376,9 @@ class H(http.server.BaseHTTPRequestHandler):
     def do_GET(self):
         self.send_response(200); self.send_header("Content-Length", "3"); self.end_headers()
         self.wfile.write(b"ok\n")
+    def do_POST(self):
+        self.rfile.read(int(self.headers["Content-Length"]))
+        self.do_GET()
     def log_message(self, *a): pass
 srv = http.server.HTTPServer(("127.0.0.1", int(sys.argv[1])), H)
 ctx = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER); ctx.load_cert_chain(sys.argv[2], sys.argv[3])
@@ -467,6 +473,37 @@ def case_lib_later(targets=""):
     request_captured(p, srv, port, "/lib")
 
 
+def case_body_like_response():
+    # a request body that starts like a response ("HTTP/"), in a TLS record of its own, on a
+    # keep-alive connection: the server's next request on it is still captured
+    p = probe()
+    srv, port = py_server()
+    ctx = ssl.create_default_context()
+    ctx.check_hostname = False
+    ctx.verify_mode = ssl.CERT_NONE
+    s = ctx.wrap_socket(socket.create_connection(("127.0.0.1", port)))
+    lport = s.getsockname()[1]
+    before, after = head("/before", "127.0.0.1"), head("/after", "127.0.0.1")
+    body = b"HTTP/1.1 200 OK\r\nContent-Length: 0\r\n\r\n"
+    s.sendall(before)
+    check(read_response(s).startswith(b"HTTP/1."), "no response to /before")
+    s.sendall(b"POST /post HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: sslu-test/1\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body))
+    time.sleep(0.2)
+    s.sendall(body)
+    check(read_response(s).startswith(b"HTTP/1."), "no response to /post")
+    s.sendall(after)
+    check(read_response(s).startswith(b"HTTP/1."), "no response to /after")
+    s.close()
+    settle()
+    events = p.stop()
+    check_sent(events, [Sent(lport, "/before", before), Sent(lport, "/after", after)],
+               server_pid={srv.pid}, server_port=port)
+    posts = [e for e in requests_of(events) if e["http"].get("path") == "/post"]
+    check(len(posts) == 1 and posts[0]["http"].get("method") == "POST",
+          "events for /post: %s" % posts)
+
+
 def case_exe_replaced():
     exe = os.path.join(TMP, "python3")
     shutil.copy2("/usr/bin/python3", exe)
@@ -533,6 +570,7 @@ CASES = {
     "comm_later": case_comm_later,
     "comm_forked": case_comm_forked,
     "exe_replaced": case_exe_replaced,
+    "body_like_response": case_body_like_response,
     "lib_later": case_lib_later,
     "lib_later_targeted": lambda: case_lib_later("    targets: [exe:/usr/bin/python3]\n"),
     "truncated": case_truncated,
