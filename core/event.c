@@ -330,8 +330,10 @@ static struct node *field_commit(struct field *f, char *end, bool is_object)
 	ev->top = end;
 	ev->n_open -= f->closes;
 	n = append(f);
-	if (!n)
+	if (!n) {
+		ev->in_order = false;	/* the text holds the field, the tree does not */
 		return NULL;
+	}
 	if (is_object)
 		node_make_object(n);
 	else
@@ -563,7 +565,8 @@ struct jp_event *host_event_new(struct jp_plugin_ctx *ctx, const char *event_typ
 		clock_gettime(CLOCK_REALTIME, &ev->ts);
 	/* the header's keys are new: no encoding, no lookup */
 	struct field f;
-	char *stamp = field_begin_new(&f, &ev->root, HEADER_KEY("timestamp"), 32);
+	char *stamp = field_begin_new(&f, &ev->root, HEADER_KEY("timestamp"),
+				      JSON_TIMESTAMP_ROOM);
 	int err = stamp ? field_value(&f, json_put_timestamp(stamp, &ev->ts)) : -ENOMEM;
 
 	if (!err)

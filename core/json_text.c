@@ -277,14 +277,16 @@ char *json_put_ipv6(char *o, const uint8_t *a)
 char *json_put_timestamp(char *o, const struct timespec *ts)
 {
 	static time_t cached_sec = -1;
-	static char cached[32];
+	static char cached[JSON_TIMESTAMP_ROOM - 9];	/* 10 bytes around it, NUL included */
 	static size_t cached_len;
 
 	if (ts->tv_sec != cached_sec) {
 		struct tm tm;
 
-		gmtime_r(&ts->tv_sec, &tm);
-		cached_len = strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm);
+		/* a time gmtime cannot break down, or whose year is too long to fit (a damaged
+		 * capture's), gets no date part: strftime returns 0 when the text overflows */
+		cached_len = gmtime_r(&ts->tv_sec, &tm) ?
+			strftime(cached, sizeof(cached), "%Y-%m-%dT%H:%M:%S", &tm) : 0;
 		cached_sec = ts->tv_sec;
 	}
 	*o++ = '"';

@@ -80,7 +80,8 @@ char *json_put_u64(char *o, uint64_t v);
 /* Dotted IPv4 (room: 16); IPv6 as glibc's inet_ntop writes it (room: 46). */
 char *json_put_ipv4(char *o, const uint8_t *addr);
 char *json_put_ipv6(char *o, const uint8_t *addr);
-/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quoted (room: 32). */
+/* "YYYY-MM-DDTHH:MM:SS.uuuuuuZ", quoted (room: JSON_TIMESTAMP_ROOM). */
+#define JSON_TIMESTAMP_ROOM 32
 char *json_put_timestamp(char *o, const struct timespec *ts);
 
 #endif /* JA4PROBE_JSON_TEXT_H */

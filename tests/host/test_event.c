@@ -15,6 +15,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <time.h>
 
 #include <jansson.h>
 
@@ -513,6 +514,34 @@ static void test_deep(void)
 	json_decref(want[0]);
 }
 
+/* The event time: as strftime and the microseconds say for any time gmtime can break down
+ * into a year of up to 7 digits; a longer or impossible one leaves out the date part, never
+ * the JSON (the field's room is fixed). */
+static void test_timestamps(void)
+{
+	static const struct timespec times[] = {
+		{ 0, 0 }, { 1700000000, 123456789 }, { 253402300799, 999999999 },
+		{ 99999999999999, 1000 }, { 999999999999999, 5000 }, { INT64_MAX, 0 },
+	};
+
+	for (size_t i = 0; i < sizeof(times) / sizeof(times[0]); i++) {
+		struct jp_event *ev = host->event_new(host->ctx, "test", &times[i]);
+		json_t *j = ev ? emitted(ev) : NULL;
+		const char *got = json_string_value(json_object_get(j, "timestamp"));
+		char want[64] = "", date[40];
+		struct tm tm;
+		size_t n = gmtime_r(&times[i].tv_sec, &tm) ?
+			strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm) : 0;
+
+		if (n && n <= 22)
+			snprintf(want, sizeof(want), "%s.%06ldZ", date, times[i].tv_nsec / 1000);
+		else
+			snprintf(want, sizeof(want), ".%06ldZ", times[i].tv_nsec / 1000);
+		expect(got && !strcmp(got, want), "timestamp %s", got ? got : "(none)");
+		json_decref(j);
+	}
+}
+
 int main(void)
 {
 	th = th_new("test_event", true);
@@ -524,6 +553,7 @@ int main(void)
 	test_numbers();
 	test_addresses();
 	test_deep();
+	test_timestamps();
 	test_random_shapes();
 	th_free(th);
 	printf("%d passed, %d failed\n", passed, failed);
