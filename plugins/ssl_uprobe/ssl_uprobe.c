@@ -280,8 +280,8 @@ static void sslu_trace_pid(struct sslu *s, int pid, bool scan_maps)
 
 	/* followed by the BPF fork and exit programs from now on */
 	if (ct_filter_set_pid(s->host, s->skel->obj, pid, true) == -ERANGE)
-		sslu_log(s, JP_LOG_WARN, "pid %d is beyond kernel.pid_max as it was at start: "
-			 "its children are not followed", pid);
+		sslu_log(s, JP_LOG_WARN, "pid %d is beyond kernel.pid_max as it was at start: its "
+			 "sockets, children and execs are not followed", pid);
 	for (size_t i = 0; i < s->n_common_libs && !p.gone; i++)
 		sslu_attach_one(&p, s->common_libs[i]);
 	if (scan_maps && !p.gone)

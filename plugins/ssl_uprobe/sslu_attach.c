@@ -7,6 +7,8 @@
 
 #include "sslu_attach.h"
 
+static void sslu_reaper_wait_pid(struct sslu_reaper *r, int pid);
+
 static struct sslu_scope *sslu_scope_get(struct sslu_attach *a, int pid, bool create)
 {
 	for (size_t i = 0; i < a->n; i++)
@@ -14,6 +16,7 @@ static struct sslu_scope *sslu_scope_get(struct sslu_attach *a, int pid, bool cr
 			return &a->v[i];
 	if (!create)
 		return NULL;
+	sslu_reaper_wait_pid(&a->reaper, pid);	/* its old links must not fire beside new ones */
 	if (a->n == a->cap) {
 		size_t cap = a->cap ? a->cap * 2 : 8;
 		struct sslu_scope *v = realloc(a->v, cap * sizeof(*v));
@@ -121,68 +124,98 @@ static void *sslu_reaper_main(void *arg)
 
 	pthread_mutex_lock(&r->lock);
 	for (;;) {
-		struct bpf_link **links = r->links;
-		size_t n = r->n;
-
-		if (!n) {
+		if (!r->n) {
 			if (r->stop)
 				break;
 			pthread_cond_wait(&r->wake, &r->lock);
 			continue;
 		}
-		r->links = NULL;
+		r->busy = r->queued;
+		r->n_busy = r->n;
+		r->queued = NULL;
 		r->n = r->cap = 0;
 		pthread_mutex_unlock(&r->lock);
-		for (size_t i = 0; i < n; i++)
-			bpf_link__destroy(links[i]);
-		free(links);
+		for (size_t i = 0; i < r->n_busy; i++)
+			bpf_link__destroy(r->busy[i].link);
 		pthread_mutex_lock(&r->lock);
+		free(r->busy);
+		r->busy = NULL;
+		r->n_busy = 0;
+		pthread_cond_broadcast(&r->done);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return NULL;
 }
 
-/* Queue n links for the reaper, started at its first use; false: destroy them yourself. */
-static bool sslu_reaper_take(struct sslu_reaper *r, struct bpf_link **links, size_t n)
+static int sslu_reaper_start(struct sslu_reaper *r)
+{
+	if (pthread_mutex_init(&r->lock, NULL))
+		return -1;
+	if (pthread_cond_init(&r->wake, NULL))
+		goto no_wake;
+	if (pthread_cond_init(&r->done, NULL))
+		goto no_done;
+	r->stop = false;
+	if (pthread_create(&r->thread, NULL, sslu_reaper_main, r))
+		goto no_thread;
+	r->running = true;
+	return 0;
+no_thread:
+	pthread_cond_destroy(&r->done);
+no_done:
+	pthread_cond_destroy(&r->wake);
+no_wake:
+	pthread_mutex_destroy(&r->lock);
+	return -1;
+}
+
+/* Queue n links of pid for the reaper, started at its first use; false: destroy them yourself. */
+static bool sslu_reaper_take(struct sslu_reaper *r, struct bpf_link **links, size_t n, int pid)
 {
 	bool taken = false;
 
-	if (!r->running) {
-		if (pthread_mutex_init(&r->lock, NULL))
-			return false;
-		if (pthread_cond_init(&r->wake, NULL)) {
-			pthread_mutex_destroy(&r->lock);
-			return false;
-		}
-		r->stop = false;
-		if (pthread_create(&r->thread, NULL, sslu_reaper_main, r)) {
-			pthread_cond_destroy(&r->wake);
-			pthread_mutex_destroy(&r->lock);
-			return false;
-		}
-		r->running = true;
-	}
+	if (!r->running && sslu_reaper_start(r))
+		return false;
 	pthread_mutex_lock(&r->lock);
 	if (r->n + n > r->cap) {
 		size_t cap = r->cap ? r->cap : 16;
-		struct bpf_link **v;
+		struct sslu_doomed *v;
 
 		while (cap < r->n + n)
 			cap *= 2;
-		v = realloc(r->links, cap * sizeof(*v));
+		v = realloc(r->queued, cap * sizeof(*v));
 		if (v) {
-			r->links = v;
+			r->queued = v;
 			r->cap = cap;
 		}
 	}
 	if (r->n + n <= r->cap) {
-		memcpy(r->links + r->n, links, n * sizeof(*links));
-		r->n += n;
+		for (size_t i = 0; i < n; i++)
+			r->queued[r->n++] = (struct sslu_doomed){ .link = links[i], .pid = pid };
 		taken = true;
 		pthread_cond_signal(&r->wake);
 	}
 	pthread_mutex_unlock(&r->lock);
 	return taken;
+}
+
+static bool sslu_doomed_has(const struct sslu_doomed *v, size_t n, int pid)
+{
+	for (size_t i = 0; i < n; i++)
+		if (v[i].pid == pid)
+			return true;
+	return false;
+}
+
+/* Wait until no link of pid is left to destroy. */
+static void sslu_reaper_wait_pid(struct sslu_reaper *r, int pid)
+{
+	if (!r->running)
+		return;
+	pthread_mutex_lock(&r->lock);
+	while (sslu_doomed_has(r->queued, r->n, pid) || sslu_doomed_has(r->busy, r->n_busy, pid))
+		pthread_cond_wait(&r->done, &r->lock);
+	pthread_mutex_unlock(&r->lock);
 }
 
 static void sslu_reaper_stop(struct sslu_reaper *r)
@@ -194,17 +227,18 @@ static void sslu_reaper_stop(struct sslu_reaper *r)
 	pthread_cond_signal(&r->wake);
 	pthread_mutex_unlock(&r->lock);
 	pthread_join(r->thread, NULL);	/* it destroys what is queued before it returns */
+	pthread_cond_destroy(&r->done);
 	pthread_cond_destroy(&r->wake);
 	pthread_mutex_destroy(&r->lock);
-	free(r->links);
-	r->links = NULL;
+	free(r->queued);
+	r->queued = NULL;
 	r->n = r->cap = 0;
 	r->running = false;
 }
 
 static void sslu_scope_free(struct sslu_scope *s, struct sslu_reaper *r)
 {
-	if (!r || !sslu_reaper_take(r, s->links, s->n_links))
+	if (!r || !sslu_reaper_take(r, s->links, s->n_links, s->pid))
 		for (size_t i = 0; i < s->n_links; i++)
 			bpf_link__destroy(s->links[i]);
 	free(s->links);

@@ -38,14 +38,23 @@ struct sslu_scope {
 /*
  * Destroying a uprobe link waits for RCU grace periods in the kernel (detaching one process's
  * four probes took ~0.4 s here): the links of a process that exits or leaves the targets are
- * destroyed on a thread of their own, so that the event loop never waits for it.
+ * destroyed on a thread of their own, so that the event loop never waits for it. Only a
+ * process hooked again before its old links are gone waits for them: a hook bound to a task
+ * outlives an exec, and the old and the new link would both fire.
  */
+struct sslu_doomed {
+	struct bpf_link *link;
+	int pid;
+};
+
 struct sslu_reaper {
 	pthread_t thread;
 	pthread_mutex_t lock;
-	pthread_cond_t wake;
-	struct bpf_link **links;	/* waiting to be destroyed */
+	pthread_cond_t wake, done;
+	struct sslu_doomed *queued;	/* waiting to be destroyed */
 	size_t n, cap;
+	struct sslu_doomed *busy;	/* being destroyed now */
+	size_t n_busy;
 	bool running, stop;
 };
 
