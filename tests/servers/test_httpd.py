@@ -27,17 +27,13 @@ import threading
 import time
 
 sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import httpd_env  # noqa: E402
+from tally import Tally  # noqa: E402
 
 CASE, JA4PROBE, PLUGIN_DIR, JA4H_REF = sys.argv[1:5]
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg)
-    return cond
+CHECKS = Tally()
+check = CHECKS.check
 
 
 class Sent:
@@ -77,6 +73,17 @@ def raw_requests(port, chunks, requests, family=socket.AF_INET, pause=0.0):
     s.close()
     check(resp.startswith(b"HTTP/1."), "no HTTP response to %r: %r" % (chunks[0][:40], resp[:80]))
     return [Sent(family, lport, m, p, raw) for m, p, raw in requests]
+
+
+def get(port, path):
+    """One GET of path on a connection of its own: its Sent entries"""
+    h = head("GET", path, "localhost")
+    return raw_requests(port, [h], [("GET", path, h)])
+
+
+def gets(port, prefix, n):
+    """n GETs of prefix/0 .. prefix/n-1, a connection each"""
+    return [s for i in range(n) for s in get(port, "%s/%d" % (prefix, i))]
 
 
 def head(method, path, host, extra=b"", close=True):
@@ -272,9 +279,8 @@ def run_reload(server, probe):
     def loop():
         i = 0
         while not stop.is_set():
-            h = head("GET", "/during/%d" % i, "localhost")
             try:
-                sent.extend(raw_requests(port, [h], [("GET", "/during/%d" % i, h)]))
+                sent.extend(get(port, "/during/%d" % i))
             except OSError as e:
                 errors.append(e)
             i += 1
@@ -287,10 +293,7 @@ def run_reload(server, probe):
     stop.set()
     t.join()
     check(not errors, "requests failed during the reload: %s" % errors[:3])
-    after = []
-    for i in range(20):
-        h = head("GET", "/after-reload/%d" % i, "localhost")
-        after += raw_requests(port, [h], [("GET", "/after-reload/%d" % i, h)])
+    after = gets(port, "/after-reload", 20)
     time.sleep(0.3)
     events = probe.stop()
     check_events(events, port, sent)
@@ -301,15 +304,9 @@ def run_reload(server, probe):
 
 def run_upgrade(server, probe):
     port = server.port
-    before = []
-    for i in range(5):
-        h = head("GET", "/before-upgrade/%d" % i, "localhost")
-        before += raw_requests(port, [h], [("GET", "/before-upgrade/%d" % i, h)])
+    before = gets(port, "/before-upgrade", 5)
     new_workers = server.upgrade()
-    after = []
-    for i in range(20):
-        h = head("GET", "/after-upgrade/%d" % i, "localhost")
-        after += raw_requests(port, [h], [("GET", "/after-upgrade/%d" % i, h)])
+    after = gets(port, "/after-upgrade", 20)
     time.sleep(0.3)
     events = probe.stop()
     check_events(events, port, before)
@@ -339,9 +336,8 @@ def main():
     finally:
         probe.cleanup()
         server.stop()
-    print("%s: %d requests sent and matched, %d wrk requests, %d failures"
-          % (CASE, n, n_wrk, len(FAILS)))
-    return 1 if FAILS else 0
+    return CHECKS.close("(%s: %d requests sent and matched, %d wrk requests)"
+                        % (CASE, n, n_wrk))
 
 
 if __name__ == "__main__":

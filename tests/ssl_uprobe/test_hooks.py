@@ -7,20 +7,18 @@ usage: test_hooks.py SSLU_HOOKS_DUMP [LIBSSL]
   handshake   SSL_do_handshake
   copy        a `call memcpy@plt` inside the function SSL_METHOD.ssl_read_bytes points to
 """
+import os
 import re
 import subprocess
 import sys
 
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
+from tally import Tally  # noqa: E402
+
 DUMP = sys.argv[1]
 LIB = sys.argv[2] if len(sys.argv) > 2 else "/usr/lib/x86_64-linux-gnu/libssl.so.3"
-FAILS = []
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg)
-    return cond
+CHECKS = Tally()
+check = CHECKS.check
 
 
 def run(*cmd):
@@ -95,5 +93,4 @@ if "copy" in hooks:
           "copy hook is not a call of memcpy: %s" % insn)
 else:
     print("no copy site recognised in %s: reads use entry/return probes" % LIB)
-print("hooks: %s" % ("FAILED (%d)" % len(FAILS) if FAILS else "ok"))
-sys.exit(1 if FAILS else 0)
+sys.exit(CHECKS.close("(hooks)"))

@@ -51,19 +51,15 @@ import tempfile
 import time
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "servers"))
+sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "common"))
 import httpd_env  # noqa: E402
+from tally import Tally  # noqa: E402
 
 CASE, JA4PROBE, PLUGIN_DIR, JA4H_REF = sys.argv[1:5]
-FAILS = []
+CHECKS = Tally()
+check = CHECKS.check
 CLEANUP = []
 TMP = tempfile.mkdtemp(prefix="ja4probe-sslu-%d-" % os.getpid())
-
-
-def check(cond, msg):
-    if not cond:
-        FAILS.append(msg)
-        print("FAIL:", msg)
-    return cond
 
 
 def make_cert():
@@ -586,5 +582,4 @@ finally:
         except Exception as e:  # noqa: BLE001 (cleanup goes on)
             print("cleanup:", e)
     subprocess.run(["rm", "-rf", TMP])
-print("%s: %s" % (CASE, "FAILED (%d)" % len(FAILS) if FAILS else "ok"))
-sys.exit(1 if FAILS else 0)
+sys.exit(CHECKS.close("(%s)" % CASE))
