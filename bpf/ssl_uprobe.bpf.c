@@ -436,22 +436,22 @@ static __always_inline int note_fd(struct trace_event_raw_sys_enter *ctx, bool r
 	return 0;
 }
 
-SEC("tracepoint/syscalls/sys_enter_read")
-int sslu_sys_read(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
-SEC("tracepoint/syscalls/sys_enter_recvfrom")
-int sslu_sys_recvfrom(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
-SEC("tracepoint/syscalls/sys_enter_readv")
-int sslu_sys_readv(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
-SEC("tracepoint/syscalls/sys_enter_recvmsg")
-int sslu_sys_recvmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, true); }
-SEC("tracepoint/syscalls/sys_enter_write")
-int sslu_sys_write(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
-SEC("tracepoint/syscalls/sys_enter_sendto")
-int sslu_sys_sendto(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
-SEC("tracepoint/syscalls/sys_enter_writev")
-int sslu_sys_writev(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
-SEC("tracepoint/syscalls/sys_enter_sendmsg")
-int sslu_sys_sendmsg(struct trace_event_raw_sys_enter *ctx) { return note_fd(ctx, false); }
+/* SSLU_SYSCALL(name, read): the program at the entry of a syscall that reads or writes an fd */
+#define SSLU_SYSCALL(name, read)                                                             \
+	SEC("tracepoint/syscalls/sys_enter_" #name)                                           \
+	int sslu_sys_##name(struct trace_event_raw_sys_enter *ctx)                            \
+	{                                                                                     \
+		return note_fd(ctx, (read));                                                  \
+	}
+
+SSLU_SYSCALL(read, true)
+SSLU_SYSCALL(recvfrom, true)
+SSLU_SYSCALL(readv, true)
+SSLU_SYSCALL(recvmsg, true)
+SSLU_SYSCALL(write, false)
+SSLU_SYSCALL(sendto, false)
+SSLU_SYSCALL(writev, false)
+SSLU_SYSCALL(sendmsg, false)
 
 /*
  * A closed fd's 4-tuple must not name the next socket that gets the same number, and the
