@@ -10,18 +10,20 @@
  *    plaintext into the caller's buffer (sslu_copy; a call is emulated). It fires once per
  *    read that returns data, never for the reads that find nothing (half of nginx's SSL_read
  *    calls), and has buffer, plaintext and length in registers: no return probe. The socket
- *    is the one the thread last read (the read syscall that brought the ciphertext; Apache's
- *    mod_ssl BIO is not a plain fd, but its reads are syscalls on the same thread too). An
- *    entry probe on SSL_new (once per connection) gives the thread its storage before the
- *    connection's first read, and the process's other threads get theirs at their first read.
+ *    is the one the thread last received on (the receive that brought the ciphertext; Apache's
+ *    mod_ssl BIO is not a plain fd, but its reads are socket receives on the same thread too),
+ *    told by the sock_recv_length tracepoint with the struct sock itself: it fires for socket
+ *    receives only, not for every read() on the host as a syscall tracepoint would, and costs
+ *    no fd table walk. An entry probe on SSL_new (once per connection) gives the thread its
+ *    storage before the connection's first read, and the process's other threads get theirs
+ *    at their first receive.
  *  - Reads, fallback (the copy site was not recognised): an entry probe on OpenSSL's internal
  *    read function (it starts with `push`; SSL_read's own `sub $0x18,%rsp` would be
- *    single-stepped) keeps (SSL*, buf, count pointer) in task storage; the syscalls inside
- *    give the fd; the return probe reads the count (SSL_read keeps it in its own frame, dead
+ *    single-stepped) keeps (SSL*, buf, count pointer) in task storage; the socket calls inside
+ *    name the socket; the return probe reads the count (SSL_read keeps it in its own frame, dead
  *    after it returns, so it cannot wait for a later syscall) and the plaintext.
  *  - Writes (outbound requests, responses) and SSL_do_handshake: the same entry/return pair.
- *  - 4-tuples are read from the socket with CO-RE once per (pid, fd, socket) and forgotten at
- *    close().
+ *  - 4-tuples are read from the socket once per (pid, socket) and forgotten at close().
  *  - Records go to the ring buffer without a wakeup: userspace drains it on a timer.
  */
 #include "vmlinux.h"
@@ -44,14 +46,14 @@ char LICENSE[] SEC("license") = "Dual BSD/GPL";
 
 const volatile struct sslu_bpf_cfg cfg = { .copy_max = 4096 };
 
-/* per thread: the SSL call in flight (entry/return hooks) and the socket it last read */
+/* per thread: the SSL call in flight (entry/return hooks) and the socket it last received on */
 struct sslu_call {
 	__u64 ssl;
 	__u64 buf;
 	__u64 count_ptr;	/* size_t *readbytes / *written; 0: the count is the return value */
-	__s32 fd;		/* from a syscall inside the call; -1: none yet */
-	__s32 last_fd;		/* the fd of the thread's last read/recv; -1: none */
-	__u8 init;		/* last_fd was set up */
+	__u64 sk;		/* struct sock a call in flight received or sent on; 0: none yet */
+	__u64 last_sk;		/* struct sock of the thread's last receive; 0: none */
+	__u8 init;		/* its process is in ssl_pids */
 	__u8 active;
 	__u8 dir;
 };
@@ -71,7 +73,7 @@ struct {
 	__type(value, __u8);
 } ssl_pids SEC(".maps");
 
-/* the fd last seen under an SSL*, for entry/return calls served without a syscall */
+/* the socket last seen under an SSL*, for entry/return calls served without a receive */
 struct sslu_ssl_key {
 	__u64 ssl;
 	__u32 pid;
@@ -82,17 +84,18 @@ struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
 	__type(key, struct sslu_ssl_key);
-	__type(value, __s32);
-} ssl_fds SEC(".maps");
+	__type(value, __u64);
+} ssl_socks SEC(".maps");
 
 /*
- * The 4-tuple of (pid, fd), read once from the socket; deleted at close(). exit, exec
- * (close-on-exec), dup2/dup3 and close_range free the number without a close(), so the entry
- * also names its socket, checked on every use.
+ * The 4-tuple of (pid, socket), read once from the socket; deleted at close(). exit, exec
+ * (close-on-exec), dup2/dup3 and close_range free a socket without a close(), and its memory
+ * may come back as another socket, so the entry keeps its ports, checked on every use.
  */
-struct sslu_fd_key {
+struct sslu_sk_key {
 	__u32 pid;
-	__s32 fd;
+	__u32 pad;
+	__u64 sk;
 };
 
 /* sslu_conn.flags */
@@ -101,15 +104,14 @@ struct sslu_fd_key {
 
 struct sslu_conn {
 	struct ct_tuple tuple;
-	__u64 sk;		/* the struct sock the tuple was read from */
-	__u32 ports;		/* and its skc_portpair then: a freed sock reused is another peer */
+	__u32 ports;		/* the socket's skc_portpair: a freed sock reused is another peer */
 	__u32 flags;		/* SSLU_CONN_* */
 };
 
 struct {
 	__uint(type, BPF_MAP_TYPE_LRU_HASH);
 	__uint(max_entries, 65536);
-	__type(key, struct sslu_fd_key);
+	__type(key, struct sslu_sk_key);
 	__type(value, struct sslu_conn);
 } conns SEC(".maps");
 
@@ -152,51 +154,48 @@ static __always_inline struct sslu_call *thread_call(bool create)
 	}
 	if (create && !c->init) {
 		c->init = 1;
-		c->last_fd = -1;
 		pid = bpf_get_current_pid_tgid() >> 32;
 		bpf_map_update_elem(&ssl_pids, &pid, &one, BPF_ANY);
 	}
 	return c;
 }
 
-/* tell userspace that fd no longer names the connection its streams belong to */
-static __always_inline void conn_closed(const struct sslu_fd_key *key)
+/* tell userspace that the connection its streams belong to is gone */
+static __always_inline void conn_closed(const struct sslu_sk_key *key)
 {
-	struct sslu_ctl_rec r = { .type = SSLU_REC_CLOSE, .pid = key->pid, .ppid = (__u32)key->fd };
+	struct sslu_ctl_rec r = { .type = SSLU_REC_CLOSE, .pid = key->pid, .sk = key->sk };
 
 	/* no wakeup: it waits for the next drain, in order with the data that follows */
 	if (bpf_ringbuf_output(&rb, &r, sizeof(r), BPF_RB_NO_WAKEUP))
 		count(SSLU_CNT_CTL_LOST);
 }
 
-/* the connection of fd in this process (its 4-tuple read once), or NULL: not IPv4/IPv6 */
-static __always_inline struct sslu_conn *fd_conn(__u32 pid, __s32 fd)
+/* the connection of socket sk in this process (its 4-tuple read once), or NULL: not IPv4/IPv6 */
+static __always_inline struct sslu_conn *sk_conn(__u32 pid, __u64 sk)
 {
-	struct sslu_fd_key key = { .pid = pid, .fd = fd };
+	struct sslu_sk_key key = { .pid = pid, .sk = sk };
 	struct sslu_conn *t, conn = {};
-	struct sock *sk;
+	struct sock *s;
 
-	if (fd < 0)
-		return NULL;
-	sk = ct_fd_sock(fd);
 	if (!sk)
 		return NULL;
-	conn.sk = (__u64)sk;
-	BPF_CORE_READ_INTO(&conn.ports, sk, __sk_common.skc_portpair);
+	/* plain loads: the socket is alive, its last receive was this thread's, just now */
+	s = bpf_rdonly_cast((void *)sk, bpf_core_type_id_kernel(struct sock));
+	conn.ports = s->__sk_common.skc_portpair;
 	t = bpf_map_lookup_elem(&conns, &key);
-	if (t && t->sk == conn.sk && t->ports == conn.ports)
+	if (t && t->ports == conn.ports)
 		return t;
-	/* a new socket on a number reused without close(): the old connection ended */
+	/* a new socket in the memory of one that was closed unseen: that connection ended */
 	if (t)
 		conn_closed(&key);
-	if (!ct_sock_tuple(sk, &conn.tuple))
+	if (!ct_sock_tuple((struct sock *)sk, &conn.tuple))
 		return NULL;
 	bpf_map_update_elem(&conns, &key, &conn, BPF_ANY);
 	return bpf_map_lookup_elem(&conns, &key);
 }
 
 /* copy len bytes of plaintext at buf (up to copy_max) into the ring buffer */
-static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void *buf, __u32 len)
+static __always_inline void emit_data(__u8 dir, __u64 ssl, __u64 sk, const void *buf, __u32 len)
 {
 	__u64 id = bpf_get_current_pid_tgid();
 	struct sslu_data_rec *rec;
@@ -205,11 +204,11 @@ static __always_inline void emit_data(__u8 dir, __u64 ssl, __s32 fd, const void 
 	int err;
 
 	/*
-	 * The connection first: finding a socket new on a reused fd number sends its CLOSE
+	 * The connection first: finding a new socket where a closed one was sends its CLOSE
 	 * record, which must reach userspace before this data (records are read in the order
 	 * they were reserved).
 	 */
-	conn = fd_conn(id >> 32, fd);
+	conn = sk_conn(id >> 32, sk);
 	copy = len < cfg.copy_max ? len : cfg.copy_max;
 	if (copy > SSLU_DATA_MAX)
 		copy = SSLU_DATA_MAX;
@@ -252,7 +251,7 @@ reserved:
 	rec->type = SSLU_REC_DATA;
 	rec->pid = id >> 32;
 	rec->tid = (__u32)id;
-	rec->fd = fd;
+	rec->sk = sk;
 	rec->ssl = ssl;
 	rec->ts_ns = bpf_ktime_get_ns();
 	rec->dir = dir;
@@ -263,7 +262,7 @@ reserved:
 		rec->tuple = conn->tuple;
 	} else {
 		__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-		count(SSLU_CNT_NO_FD);
+		count(SSLU_CNT_NO_SOCK);
 	}
 	/* the drain timer is enough, unless the reader falls a quarter of the ring behind */
 	bpf_ringbuf_submit(rec, rb_wakeup_flag(&rb, bpf_map_lookup_elem(&counters, &submitted),
@@ -297,7 +296,7 @@ int BPF_KPROBE(sslu_copy, void *dst, const void *src, __u64 n)
 	c = thread_call(true);
 	if (!c || n == 0 || n > 0x7fffffff)
 		return 0;
-	emit_data(SSLU_DIR_READ, 0, c->last_fd, src, (__u32)n);
+	emit_data(SSLU_DIR_READ, 0, c->last_sk, src, (__u32)n);
 	return 0;
 }
 
@@ -312,7 +311,7 @@ static __always_inline int call_enter(__u64 ssl, __u64 buf, __u64 count_ptr, __u
 	c->ssl = ssl;
 	c->buf = buf;
 	c->count_ptr = count_ptr;
-	c->fd = -1;
+	c->sk = 0;
 	c->dir = dir;
 	c->active = 1;
 	return 0;
@@ -371,8 +370,7 @@ int BPF_KRETPROBE(sslu_ret, long ret)
 {
 	struct sslu_ssl_key key = {};
 	struct sslu_call *c = thread_call(false);
-	__s32 fd, *cached;
-	__u64 n = 0;
+	__u64 sk, *cached, n = 0;
 
 	if (!c || !c->active)
 		return 0;
@@ -382,12 +380,12 @@ int BPF_KRETPROBE(sslu_ret, long ret)
 		return 0;
 	key.ssl = c->ssl;
 	key.pid = bpf_get_current_pid_tgid() >> 32;
-	fd = c->fd;
-	cached = bpf_map_lookup_elem(&ssl_fds, &key);
-	if (fd >= 0 && (!cached || *cached != fd))
-		bpf_map_update_elem(&ssl_fds, &key, &fd, BPF_ANY);
-	else if (fd < 0 && cached)
-		fd = *cached;
+	sk = c->sk;
+	cached = bpf_map_lookup_elem(&ssl_socks, &key);
+	if (sk && (!cached || *cached != sk))
+		bpf_map_update_elem(&ssl_socks, &key, &sk, BPF_ANY);
+	else if (!sk && cached)
+		sk = *cached;
 	if (ret <= 0 || c->dir == SSLU_DIR_HANDSHAKE)
 		return 0;
 	if (!c->count_ptr)
@@ -396,78 +394,74 @@ int BPF_KRETPROBE(sslu_ret, long ret)
 		return 0;
 	if (n == 0 || n > 0x7fffffff)
 		return 0;
-	emit_data(c->dir, c->ssl, fd, (void *)c->buf, (__u32)n);
+	emit_data(c->dir, c->ssl, sk, (void *)c->buf, (__u32)n);
 	return 0;
 }
 
-/* ---- syscalls ------------------------------------------------------------------------ */
+/* ---- sockets ------------------------------------------------------------------------ */
 
-/* a read names the socket of the thread's next plaintext copy and of a call in flight */
 /*
- * Whether a syscall of this process can matter: with targets, only the traced ones' can, and
- * an array load spares every other process's reads and closes the storage and hash lookups.
+ * Whether a socket call of this process can matter: with targets, only the traced ones' can,
+ * and an array load spares every other process's receives and closes the storage and hash
+ * lookups.
  */
-static __always_inline bool sys_of_interest(void)
+static __always_inline bool sock_of_interest(void)
 {
 	return !cfg.per_process || ct_proc_watched(bpf_get_current_pid_tgid() >> 32);
 }
 
-static __always_inline int note_fd(struct trace_event_raw_sys_enter *ctx, bool read)
+/* a receive names the socket of the thread's next plaintext copy and of a call in flight */
+static __always_inline int note_sock(struct sock *sk, bool recv)
 {
 	struct sslu_call *c;
 	__u32 pid;
 
-	if (!sys_of_interest())
+	if (!sock_of_interest())
 		return 0;
 	c = thread_call(false);
 	if (!c) {
-		/* a thread of an OpenSSL process reading for the first time */
+		/* a thread of an OpenSSL process receiving for the first time */
 		pid = bpf_get_current_pid_tgid() >> 32;
-		if (!read || !bpf_map_lookup_elem(&ssl_pids, &pid))
+		if (!recv || !bpf_map_lookup_elem(&ssl_pids, &pid))
 			return 0;
 		c = thread_call(true);
 		if (!c)
 			return 0;
 	}
-	if (read)
-		c->last_fd = (__s32)ctx->args[0];
-	if (c->active && c->fd < 0)
-		c->fd = (__s32)ctx->args[0];
+	if (recv)
+		c->last_sk = (__u64)sk;
+	if (c->active && !c->sk)
+		c->sk = (__u64)sk;
 	return 0;
 }
 
-/* SSLU_SYSCALL(name, read): the program at the entry of a syscall that reads or writes an fd */
-#define SSLU_SYSCALL(name, read)                                                             \
-	SEC("tracepoint/syscalls/sys_enter_" #name)                                           \
-	int sslu_sys_##name(struct trace_event_raw_sys_enter *ctx)                            \
-	{                                                                                     \
-		return note_fd(ctx, (read));                                                  \
-	}
+/* every socket receive (read, recv*, readv on a socket, io_uring), after it */
+SEC("tp_btf/sock_recv_length")
+int BPF_PROG(sslu_sock_recv, struct sock *sk, int ret, int flags)
+{
+	return note_sock(sk, true);
+}
 
-SSLU_SYSCALL(read, true)
-SSLU_SYSCALL(recvfrom, true)
-SSLU_SYSCALL(readv, true)
-SSLU_SYSCALL(recvmsg, true)
-SSLU_SYSCALL(write, false)
-SSLU_SYSCALL(sendto, false)
-SSLU_SYSCALL(writev, false)
-SSLU_SYSCALL(sendmsg, false)
+/* every socket send: only for writes and handshakes hooked by entry/return */
+SEC("tp_btf/sock_send_length")
+int BPF_PROG(sslu_sock_send, struct sock *sk, int ret, int flags)
+{
+	return note_sock(sk, false);
+}
 
 /*
- * A closed fd's 4-tuple must not name the next socket that gets the same number, and the
+ * A closed socket's 4-tuple must not name the next socket allocated in its memory, and the
  * reassembly state of its connection can go.
  */
 SEC("tracepoint/syscalls/sys_enter_close")
 int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 {
-	struct sslu_fd_key key = {
-		.pid = bpf_get_current_pid_tgid() >> 32,
-		.fd = (__s32)ctx->args[0],
-	};
+	struct sslu_sk_key key = { .pid = bpf_get_current_pid_tgid() >> 32 };
 
-	if (!sys_of_interest())
+	if (!sock_of_interest())
 		return 0;
-	if (!bpf_map_delete_elem(&conns, &key))
+	key.sk = (__u64)ct_fd_sock((int)ctx->args[0]);
+	if (key.sk && !bpf_map_delete_elem(&conns, &key))
 		conn_closed(&key);
 	return 0;
 }

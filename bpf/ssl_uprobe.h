@@ -19,7 +19,7 @@ enum sslu_rec_type {
 	SSLU_REC_EXEC,		/* a process called execve (per-process attach mode) */
 	SSLU_REC_FORK,		/* a traced process forked a new process */
 	SSLU_REC_EXIT,		/* a traced process exited */
-	SSLU_REC_CLOSE,		/* a process closed a TLS socket it had read (pid, ppid = fd) */
+	SSLU_REC_CLOSE,		/* a process closed a TLS socket it had read (pid, sk) */
 };
 
 /* what an SSL call in flight does; only reads and writes carry data */
@@ -31,7 +31,7 @@ enum sslu_counter {
 	SSLU_CNT_CTL_LOST,	/* ring buffer full: an exec/fork/exit record was lost */
 	SSLU_CNT_CALLS_FULL,	/* too many SSL calls in flight: one was not followed */
 	SSLU_CNT_READ_FAULT,	/* the plaintext could not be read from the process */
-	SSLU_CNT_NO_FD,		/* data whose socket was never seen (no 4-tuple) */
+	SSLU_CNT_NO_SOCK,	/* data whose socket was never seen (no 4-tuple) */
 	SSLU_CNT_TRUNCATED,	/* data longer than the copy limit: the tail was not copied */
 	SSLU_CNT_RESPONSES,	/* a client read a response ("HTTP/..."): not a request, not sent */
 	SSLU_CNT_RECORDS,	/* data records submitted (paces the ring's fill check) */
@@ -39,9 +39,11 @@ enum sslu_counter {
 };
 
 struct sslu_ctl_rec {
-	unsigned int type;	/* SSLU_REC_EXEC, SSLU_REC_FORK, SSLU_REC_EXIT */
+	unsigned int type;	/* SSLU_REC_EXEC, SSLU_REC_FORK, SSLU_REC_EXIT, SSLU_REC_CLOSE */
 	unsigned int pid;	/* the process (tgid) */
-	unsigned int ppid;	/* FORK: the parent; CLOSE: the fd */
+	unsigned int ppid;	/* FORK: the parent */
+	unsigned int pad;
+	unsigned long long sk;	/* CLOSE: the socket, as data records name it */
 	char comm[SSLU_COMM_LEN];
 };
 
@@ -49,10 +51,10 @@ struct sslu_data_rec {
 	unsigned int type;	/* SSLU_REC_DATA */
 	unsigned int pid;
 	unsigned int tid;
-	int fd;			/* -1: unknown */
-	unsigned long long ssl;	/* the SSL* (a connection's identity within pid) */
-	unsigned long long ts_ns;	/* CLOCK_MONOTONIC at the call's end */
 	unsigned int dir;	/* enum sslu_dir */
+	unsigned long long sk;	/* the struct sock (a connection's identity within pid); 0: unknown */
+	unsigned long long ssl;	/* the SSL* (the identity when the socket is unknown) */
+	unsigned long long ts_ns;	/* CLOCK_MONOTONIC at the call's end */
 	struct ct_tuple tuple;	/* src: the peer, dst: this socket; family 0: unknown */
 	unsigned int len;	/* bytes the call transferred */
 	unsigned int cap_len;	/* plaintext bytes right after this record (<= len, SSLU_DATA_MAX) */

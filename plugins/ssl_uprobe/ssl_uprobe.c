@@ -21,6 +21,7 @@
 #include <unistd.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
+#include <bpf/btf.h>
 
 #include <ja4probe/plugin.h>
 #include <ja4probe/fingerprint.h>
@@ -187,12 +188,13 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 	rb_realtime(&s->reader, r->ts_ns, &info.realtime);
 	info.mono_ns = r->ts_ns;
 	/*
-	 * The connection: (pid, fd) when the socket is known (reads at the copy site carry no
-	 * SSL*), else the SSL*; a client's own requests are a stream of their own.
+	 * The connection: (pid, socket) when the socket is known (reads at the copy site carry
+	 * no SSL*), else (pid, SSL*): a kernel and a user address are never equal. A client's
+	 * own requests are a stream of their own (both are 8-byte aligned: bit 0 is free).
 	 */
 	key.pid = r->pid;
-	key.fd = r->fd;
-	key.id = (r->fd >= 0 ? 0 : r->ssl) | outbound;
+	key.fd = 0;
+	key.id = (r->sk ? r->sk : r->ssl) | outbound;
 	if (response)
 		http_stream_response(s->streams, &key, &info, data, r->cap_len);
 	else
@@ -200,12 +202,12 @@ static void sslu_on_data(struct sslu *s, const struct sslu_data_rec *r, size_t s
 }
 
 /* the socket closed: its streams go (a head still partial is counted as truncated) */
-static void sslu_close_conn(struct sslu *s, uint32_t pid, int32_t fd)
+static void sslu_close_conn(struct sslu *s, uint32_t pid, uint64_t sk)
 {
-	struct http_stream_key key = { .pid = pid, .fd = fd, .id = 0 };
+	struct http_stream_key key = { .pid = pid, .fd = 0, .id = sk };
 
 	http_stream_close(s->streams, &key);
-	key.id = 1;	/* this process's own outbound requests on that socket */
+	key.id = sk | 1;	/* this process's own outbound requests on that socket */
 	http_stream_close(s->streams, &key);
 }
 
@@ -327,7 +329,7 @@ static void sslu_on_ctl(struct sslu *s, const struct sslu_ctl_rec *r)
 		sslu_untrace_pid(s, (int)r->pid);
 		break;
 	case SSLU_REC_CLOSE:
-		sslu_close_conn(s, r->pid, (int32_t)r->ppid);
+		sslu_close_conn(s, r->pid, r->sk);
 		break;
 	}
 }
@@ -570,6 +572,26 @@ static void sslu_filter_execs(struct sslu *s)
 	s->skel->bss->exec_comm_filter = 1;
 }
 
+/*
+ * The socket of a read comes from the sock_recv_length tracepoint (Linux 6.3): without it the
+ * BPF object cannot load, and libbpf's error would not say why.
+ */
+static int sslu_check_kernel(struct sslu *s)
+{
+	struct btf *vmlinux = btf__load_vmlinux_btf();
+	int id;
+
+	if (!vmlinux)
+		return 0;	/* no BTF: the load says so itself */
+	id = btf__find_by_name_kind(vmlinux, "btf_trace_sock_recv_length", BTF_KIND_TYPEDEF);
+	btf__free(vmlinux);
+	if (id > 0)
+		return 0;
+	sslu_log(s, JP_LOG_ERROR, "this kernel has no sock_recv_length tracepoint, which tells "
+		 "the socket of each TLS read: ssl_uprobe needs Linux 6.3 or later");
+	return -ENOTSUP;
+}
+
 static int sslu_init(const struct jp_host *host, const struct jp_config *config, void **state)
 {
 	struct sslu *s = calloc(1, sizeof(*s));
@@ -596,6 +618,9 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 		goto fail;
 	}
 
+	err = sslu_check_kernel(s);
+	if (err)
+		goto fail;
 	s->skel = ssl_uprobe_bpf__open();
 	if (!s->skel) {
 		err = -errno;
@@ -609,10 +634,7 @@ static int sslu_init(const struct jp_host *host, const struct jp_config *config,
 	if (err)
 		goto fail;
 	writes = s->outbound || s->responses;
-	bpf_program__set_autoload(s->skel->progs.sslu_sys_write, writes);
-	bpf_program__set_autoload(s->skel->progs.sslu_sys_sendto, writes);
-	bpf_program__set_autoload(s->skel->progs.sslu_sys_writev, writes);
-	bpf_program__set_autoload(s->skel->progs.sslu_sys_sendmsg, writes);
+	bpf_program__set_autoload(s->skel->progs.sslu_sock_send, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter, writes);
 	bpf_program__set_autoload(s->skel->progs.sslu_write_enter_ex, writes);
 	err = ssl_uprobe_bpf__load(s->skel);
@@ -644,21 +666,15 @@ fail:
 	return err;
 }
 
-static int sslu_attach_syscalls(struct sslu *s)
+static int sslu_attach_tracepoints(struct sslu *s)
 {
 	struct bpf_program *progs[] = {
-		s->skel->progs.sslu_sys_read, s->skel->progs.sslu_sys_recvfrom,
-		s->skel->progs.sslu_sys_readv, s->skel->progs.sslu_sys_recvmsg,
-		s->skel->progs.sslu_sys_write, s->skel->progs.sslu_sys_sendto,
-		s->skel->progs.sslu_sys_writev, s->skel->progs.sslu_sys_sendmsg,
+		s->skel->progs.sslu_sock_recv, s->skel->progs.sslu_sock_send,
 		s->skel->progs.sslu_sys_close,
 		s->skel->progs.sslu_exec, s->skel->progs.ct_fork, s->skel->progs.ct_exit,
 	};
 	struct bpf_link **links[] = {
-		&s->skel->links.sslu_sys_read, &s->skel->links.sslu_sys_recvfrom,
-		&s->skel->links.sslu_sys_readv, &s->skel->links.sslu_sys_recvmsg,
-		&s->skel->links.sslu_sys_write, &s->skel->links.sslu_sys_sendto,
-		&s->skel->links.sslu_sys_writev, &s->skel->links.sslu_sys_sendmsg,
+		&s->skel->links.sslu_sock_recv, &s->skel->links.sslu_sock_send,
 		&s->skel->links.sslu_sys_close,
 		&s->skel->links.sslu_exec, &s->skel->links.ct_fork, &s->skel->links.ct_exit,
 	};
@@ -687,8 +703,8 @@ static int sslu_start(void *state)
 			      s->poll_ms, sslu_rb_cb, s);
 	if (err)
 		return err;
-	/* syscalls and exec/fork/exit first, so nothing that starts during the scan is missed */
-	err = sslu_attach_syscalls(s);
+	/* socket calls and exec/fork/exit first, so nothing that starts during the scan is missed */
+	err = sslu_attach_tracepoints(s);
 	if (err)
 		return err;
 	sslu_scan_proc(s);

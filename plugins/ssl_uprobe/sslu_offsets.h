@@ -35,7 +35,7 @@ struct sslu_hook {
 /*
  * Up to two hooks per direction: one internal function, or the two exports as a fallback.
  * handshake: SSL_do_handshake (SSLU_HOOK_EX kind unused: only its SSL* matters), hooked to
- * learn the socket of a connection whose first read needs no syscall.
+ * learn the socket of a connection whose first read needs no receive.
  * copy: where ssl3_read_bytes copies a record's plaintext into the caller's buffer. When it
  * is found, reads are hooked there alone: one emulated trap per read that returns data and
  * none for reads that find nothing, where read[] costs an entry and a return trap per call.

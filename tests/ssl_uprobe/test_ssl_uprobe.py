@@ -29,7 +29,8 @@ usage: test_ssl_uprobe.py CASE JA4PROBE PLUGIN_DIR JA4H_REF
                   that connection are captured
   fd_reused       a python ssl server moves its second connection onto the first one's fd with
                   dup2 (no close() of that number): the second request carries the second
-                  client's 4-tuple, not the one cached for the first connection on that fd
+                  client's 4-tuple, not the first connection's (a connection is its socket,
+                  not its fd number)
   truncated       nginx, max_head_bytes: 512: a 1.6 kB head is counted truncated, not reported;
                   the next request is
   nginx_entry_return  as nginx, reads hooked by entry/return probes on OpenSSL's internal read
