@@ -9,6 +9,9 @@
 #              internal read function instead of one probe at the plaintext copy)
 #   naive      entry+return probes on SSL_read/SSL_write, system-wide, a wakeup per event
 #              (bench/ssl_uprobe_naive)
+#   trap       the floor: an empty program at the copy site targeted mode hooks, for the nginx
+#              worker only (ssl_uprobe_naive trap): what the trap alone costs, which no
+#              design with a uprobe per request can go below
 # Each mode runs ROUNDS times interleaved with the others; medians are printed: requests/s,
 # its ratio to base, CPU us per request of the nginx worker (utime+stime from /proc/PID/stat
 # over wrk's request count), us added per request, the probe process's own CPU us per request
@@ -128,6 +131,14 @@ run_mode() {	# $1 mode; prints "requests rps cpu events lost"
 	targeted) start_ja4probe "    targets: [comm:nginx]"; m=$(measure); echo "$m $(stop_ja4probe)" ;;
 	targ_er) start_ja4probe "    targets: [comm:nginx]
     read_hook: entry_return"; m=$(measure); echo "$m $(stop_ja4probe)" ;;
+	trap)
+		"$BUILD/bench/ssl_uprobe_naive" "$LIBSSL" trap "$COPY_SITE" "$WORKER" \
+			> "$TMP/naive.out" 2>&1 &
+		JP_PID=$!
+		for _ in $(seq 50); do grep -q ready "$TMP/naive.out" && break; sleep 0.1; done
+		m=$(measure)
+		kill "$JP_PID"; wait "$JP_PID" || true; JP_PID=
+		echo "$m - -" ;;
 	naive)
 		"$BUILD/bench/ssl_uprobe_naive" "$LIBSSL" > "$TMP/naive.out" 2>&1 &
 		JP_PID=$!
@@ -138,7 +149,9 @@ run_mode() {	# $1 mode; prints "requests rps cpu events lost"
 	esac
 }
 
-MODES=${MODES:-base plugin targeted targ_er naive}
+MODES=${MODES:-base plugin targeted targ_er naive trap}
+# where ssl_uprobe hooks the plaintext copy ("copy KIND OFFSET EMULATED")
+COPY_SITE=$("$BUILD/tests/ssl_uprobe/sslu_hooks_dump" "$LIBSSL" | awk '$1 == "copy" { print $3 }')
 STATS_WAS=$(cat /proc/sys/kernel/bpf_stats_enabled)
 trap 'echo "$STATS_WAS" > /proc/sys/kernel/bpf_stats_enabled; cleanup' EXIT INT TERM
 echo 1 > /proc/sys/kernel/bpf_stats_enabled
@@ -162,7 +175,7 @@ med = lambda m, i: statistics.median(r[i] for r in rows[m])
 base_rps, base_cpu = med("base", 1), med("base", 2)
 print(f"{'mode':<9} {'req/s':>8} {'ratio':>6} {'us/req':>7} {'+us/req':>8} {'probe':>6}"
       "  events/requests, lost")
-for m in ["base", "plugin", "targeted", "targ_er", "naive"]:
+for m in ["base", "plugin", "targeted", "targ_er", "naive", "trap"]:
     if m not in rows: continue
     rps, cpu, pcpu = med(m, 1), med(m, 2), med(m, 5)
     evs = "-" if rows[m][0][3] == "-" else " ".join(f"{r[3]}/{r[0]} lost {r[4]}" for r in rows[m])

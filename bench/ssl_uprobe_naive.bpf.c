@@ -3,6 +3,8 @@
  * Bench only: the naive probe set ssl_uprobe is measured against. Entry and return probes on
  * the exported SSL_read and SSL_write (whose first instruction the kernel single-steps),
  * system-wide, and a ring-buffer wakeup per event. Never built into ja4probe.
+ * And the floor under ssl_uprobe: naive_trap, an empty program put where ssl_uprobe's copy
+ * hook goes, costs the trap alone.
  */
 #include "vmlinux.h"
 #include <bpf/bpf_helpers.h>
@@ -80,3 +82,9 @@ SEC("uprobe")
 int BPF_KPROBE(naive_write_enter, void *ssl, void *buf) { return naive_enter(buf); }
 SEC("uretprobe")
 int BPF_KRETPROBE(naive_write_ret, long ret) { return naive_return(ret); }
+
+SEC("uprobe")
+int naive_trap(struct pt_regs *ctx)
+{
+	return 0;
+}

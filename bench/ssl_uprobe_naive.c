@@ -2,10 +2,13 @@
 /*
  * Bench only: loads ssl_uprobe_naive.bpf.c on LIBSSL (argv[1]) system-wide, reads every event
  * as it is woken for it, and on SIGTERM/SIGINT prints "naive events=N lost=M".
+ * With "trap OFFSET PID" instead, attaches only the empty naive_trap at file offset OFFSET of
+ * LIBSSL for process PID: the cost of the trap itself where ssl_uprobe puts its copy hook.
  */
 #include <errno.h>
 #include <signal.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
 #include <bpf/libbpf.h>
 #include <bpf/bpf.h>
@@ -45,8 +48,8 @@ int main(int argc, char **argv)
 	unsigned long long lost = 0;
 	__u32 zero = 0;
 
-	if (argc != 2) {
-		fprintf(stderr, "usage: %s LIBSSL\n", argv[0]);
+	if (argc != 2 && !(argc == 5 && !strcmp(argv[2], "trap"))) {
+		fprintf(stderr, "usage: %s LIBSSL [trap OFFSET PID]\n", argv[0]);
 		return 2;
 	}
 	skel = ssl_uprobe_naive_bpf__open_and_load();
@@ -54,7 +57,15 @@ int main(int argc, char **argv)
 		fprintf(stderr, "cannot load the naive probes: %s\n", strerror(errno));
 		return 1;
 	}
-	if (attach(skel->progs.naive_read_enter, false, argv[1], "SSL_read") ||
+	if (argc == 5) {
+		if (!bpf_program__attach_uprobe(skel->progs.naive_trap, false,
+						(int)strtol(argv[4], NULL, 10), argv[1],
+						strtoul(argv[3], NULL, 0))) {
+			fprintf(stderr, "cannot attach the trap at %s: %s\n", argv[3],
+				strerror(errno));
+			return 1;
+		}
+	} else if (attach(skel->progs.naive_read_enter, false, argv[1], "SSL_read") ||
 	    attach(skel->progs.naive_read_ret, true, argv[1], "SSL_read") ||
 	    attach(skel->progs.naive_write_enter, false, argv[1], "SSL_write") ||
 	    attach(skel->progs.naive_write_ret, true, argv[1], "SSL_write"))
