@@ -16,7 +16,6 @@ on alternate ROUNDS times; medians are printed with the plugin's programs' own r
 time (kernel.bpf_stats_enabled) over the same calls, per run and per timed call (the latter
 also counts the runs of other processes meanwhile).
 """
-import ctypes
 import os
 import resource
 import socket
@@ -31,6 +30,7 @@ sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), ".."
                                 "servers"))
 import httpd_env  # noqa: E402
 from bpf_prog_stats import bpf_prog_stats  # noqa: E402
+from named_child import NamedChild  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 3
@@ -92,42 +92,35 @@ class Reader:
         self.lsock.bind(("127.0.0.1", 0))
         self.lsock.listen(4)
         self.port = self.lsock.getsockname()[1]
-        self.r, w = os.pipe()
-        cr, self.w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(self.r)
-            os.close(self.w)
-            libc = ctypes.CDLL(None)
-            libc.prctl(15, COMM.encode(), 0, 0, 0)  # PR_SET_NAME
-            while os.read(cr, 1) == b"g":
-                c, _ = self.lsock.accept()
-                while len(c.recv(PIECE, socket.MSG_PEEK | socket.MSG_WAITALL)) < PIECE:
-                    pass
-                time.sleep(0.3)	# the client has queued everything
-                t = time.process_time()
-                for _ in range(READS):
-                    c.recv(PIECE)
-                os.write(w, b"%d\n" % int((time.process_time() - t) * 1e9 / READS))
-                c.close()
-            os._exit(0)
-        os.close(w)
-        os.close(cr)
+        self.child = NamedChild(COMM, lambda: self.lsock, self.read_all)
+        self.pid = self.child.pid
+
+    @staticmethod
+    def read_all(lsock):
+        """in the child: ns per recv() over one connection's READS pieces"""
+        c, _ = lsock.accept()
+        while len(c.recv(PIECE, socket.MSG_PEEK | socket.MSG_WAITALL)) < PIECE:
+            pass
+        time.sleep(0.3)	# the client has queued everything
+        t = time.process_time()
+        for _ in range(READS):
+            c.recv(PIECE)
+        c.close()
+        return int((time.process_time() - t) * 1e9 / READS)
 
     def run(self):
         return statistics.median(self.run_once() for _ in range(REPEAT))
 
     def run_once(self):
-        os.write(self.w, b"g")
+        self.child.start()
         s = socket.create_connection(("127.0.0.1", self.port))
         s.sendall(b"x" * (READS * PIECE))
-        ns = int(os.read(self.r, 64).decode())
+        ns = self.child.result()
         s.close()
         return ns
 
     def stop(self):
-        os.write(self.w, b"q")
-        os.waitpid(self.pid, 0)
+        self.child.stop()
 
 
 def watched():

@@ -25,12 +25,12 @@ import sys
 import tempfile
 import threading
 import time
-import ctypes
 
 sys.path.insert(0, os.path.join(os.path.dirname(os.path.abspath(__file__)), "..", "tests",
                                 "servers"))
 import httpd_env  # noqa: E402
 from bpf_prog_stats import bpf_prog_stats  # noqa: E402
+from named_child import NamedChild  # noqa: E402
 
 BUILD = os.path.abspath(sys.argv[1])
 ROUNDS = int(sys.argv[2]) if len(sys.argv) > 2 else 5
@@ -62,27 +62,19 @@ class Pair:
         subprocess.run(["openssl", "req", "-x509", "-newkey", "rsa:2048", "-nodes", "-keyout",
                         key, "-out", cert, "-days", "1", "-subj", "/CN=localhost"],
                        check=True, capture_output=True)
-        self.r, w = os.pipe()
-        cr, self.w = os.pipe()
-        self.pid = os.fork()
-        if self.pid == 0:
-            os.close(self.r)
-            os.close(self.w)
-            ctypes.CDLL(None).prctl(15, COMM.encode(), 0, 0, 0)  # PR_SET_NAME
-            srv, cli = self.connect(cert, key)
-            buf = bytearray(4096)
-            os.write(w, b"ready\n")
-            while os.read(cr, 1) == b"g":
-                t = time.process_time()
-                for _ in range(READS):
-                    cli.write(HEAD)
-                    srv.recv_into(buf)
-                os.write(w, b"%d\n" % int((time.process_time() - t) * 1e9 / READS))
-            os._exit(0)
-        os.close(w)
-        os.close(cr)
-        if os.read(self.r, 64) != b"ready\n":
-            raise RuntimeError("the TLS pair did not start")
+        self.child = NamedChild(COMM, lambda: self.connect(cert, key), self.iterate)
+        self.pid = self.child.pid
+
+    @staticmethod
+    def iterate(ends):
+        """in the child: ns per write of HEAD on one end and SSL_read of it on the other"""
+        srv, cli = ends
+        buf = bytearray(4096)
+        t = time.process_time()
+        for _ in range(READS):
+            cli.write(HEAD)
+            srv.recv_into(buf)
+        return int((time.process_time() - t) * 1e9 / READS)
 
     @staticmethod
     def connect(cert, key):
@@ -105,12 +97,10 @@ class Pair:
         return out["srv"], cli
 
     def run(self):
-        os.write(self.w, b"g")
-        return int(os.read(self.r, 64).decode())
+        return self.child.run()
 
     def stop(self):
-        os.write(self.w, b"q")
-        os.waitpid(self.pid, 0)
+        self.child.stop()
 
 
 def cpu_ticks(pid):
