@@ -458,7 +458,8 @@ int sslu_sys_close(struct trace_event_raw_sys_enter *ctx)
 {
 	struct sslu_sk_key key = { .pid = bpf_get_current_pid_tgid() >> 32 };
 
-	if (!sock_of_interest())
+	/* only a process that used OpenSSL has connections here: others skip the fd table walk */
+	if (!sock_of_interest() || !bpf_map_lookup_elem(&ssl_pids, &key.pid))
 		return 0;
 	key.sk = (__u64)ct_fd_sock((int)ctx->args[0]);
 	if (key.sk && !bpf_map_delete_elem(&conns, &key))
