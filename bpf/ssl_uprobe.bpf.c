@@ -179,7 +179,11 @@ static __always_inline struct sslu_conn *sk_conn(__u32 pid, __u64 sk)
 
 	if (!sk)
 		return NULL;
-	/* plain loads: the socket is alive, its last receive was this thread's, just now */
+	/*
+	 * Plain loads. The socket was just received on by this thread (or, for a call served
+	 * without a receive, last seen under its SSL*): had it been freed since, the load reads
+	 * another socket's ports or faults to 0, and the ports check below sees either.
+	 */
 	s = bpf_rdonly_cast((void *)sk, bpf_core_type_id_kernel(struct sock));
 	conn.ports = s->__sk_common.skc_portpair;
 	t = bpf_map_lookup_elem(&conns, &key);
