@@ -19,23 +19,11 @@
 
 #include <jansson.h>
 
+#include "tally.h"
 #include "test_host.h"
 
 static struct th_host *th;
 static const struct jp_host *host;
-static int failed, passed;
-
-static void expect(bool cond, const char *fmt, const char *detail)
-{
-	if (cond) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL ");
-	printf(fmt, detail);
-	printf("\n");
-}
 
 static struct jp_event *event(void)
 {
@@ -556,6 +544,5 @@ int main(void)
 	test_timestamps();
 	test_random_shapes();
 	th_free(th);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tally_close();
 }

@@ -8,32 +8,15 @@
  * Closes with "N passed, M failed".
  */
 #include <arpa/inet.h>
-#include <stdarg.h>
 #include <stdio.h>
 #include <string.h>
 
 #include <ja4probe/http_stream.h>
 
+#include "tally.h"
 #include "test_host.h"
 
 static struct th_host *th;
-static int passed, failed;
-
-static void expect(int cond, const char *fmt, ...)
-{
-	va_list ap;
-
-	if (cond) {
-		passed++;
-		return;
-	}
-	failed++;
-	printf("FAIL ");
-	va_start(ap, fmt);
-	vprintf(fmt, ap);
-	va_end(ap);
-	printf("\n");
-}
 
 /* field path ("http.path") of event i, "" when absent */
 static const char *ev(size_t i, const char *path)
@@ -245,6 +228,5 @@ int main(void)
 	test_close_and_evict();
 	test_responses();
 	th_free(th);
-	printf("%d passed, %d failed\n", passed, failed);
-	return failed ? 1 : 0;
+	return tally_close();
 }
