@@ -262,12 +262,11 @@ reserved:
 	rec->len = len;
 	rec->cap_len = copy;
 	bpf_get_current_comm(rec->comm, sizeof(rec->comm));
-	if (conn) {
+	/* none (family 0): userspace counts the event in no_tuple */
+	if (conn)
 		rec->tuple = conn->tuple;
-	} else {
+	else
 		__builtin_memset(&rec->tuple, 0, sizeof(rec->tuple));
-		count(SSLU_CNT_NO_SOCK);
-	}
 	/* the drain timer is enough, unless the reader falls a quarter of the ring behind */
 	bpf_ringbuf_submit(rec, rb_wakeup_flag(&rb, bpf_map_lookup_elem(&counters, &submitted),
 					       SSLU_RB_SIZE / 4));

@@ -31,7 +31,6 @@ enum sslu_counter {
 	SSLU_CNT_CTL_LOST,	/* ring buffer full: an exec/fork/exit record was lost */
 	SSLU_CNT_CALLS_FULL,	/* too many SSL calls in flight: one was not followed */
 	SSLU_CNT_READ_FAULT,	/* the plaintext could not be read from the process */
-	SSLU_CNT_NO_SOCK,	/* data whose socket was never seen (no 4-tuple) */
 	SSLU_CNT_TRUNCATED,	/* data longer than the copy limit: the tail was not copied */
 	SSLU_CNT_RESPONSES,	/* a client read a response ("HTTP/..."): not a request, not sent */
 	SSLU_CNT_RECORDS,	/* data records submitted (paces the ring's fill check) */
