@@ -8,6 +8,7 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+#include <strings.h>
 
 #include <ja4probe/fingerprint.h>
 
@@ -86,6 +87,13 @@ static inline char fp_hex_digit(unsigned v)
 static inline char fp_lower(char c)
 {
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
+}
+
+/* fp_http_span_equals() with the length of str known (a header name compared per header) */
+static inline bool fp_http_span_equals_n(const uint8_t *buf, struct fp_span s, const char *str,
+					 size_t len)
+{
+	return len == s.len && !strncasecmp((const char *)buf + s.off, str, len);
 }
 
 #pragma GCC visibility pop

@@ -223,14 +223,9 @@ bool fp_http_looks_like_request(const uint8_t *buf, size_t len)
 	return false;
 }
 
-static bool http_span_equals(const uint8_t *buf, struct fp_span s, const char *str, size_t len)
-{
-	return len == s.len && !strncasecmp((const char *)buf + s.off, str, len);
-}
-
 bool fp_http_span_equals(const uint8_t *buf, struct fp_span s, const char *str)
 {
-	return http_span_equals(buf, s, str, strlen(str));
+	return fp_http_span_equals_n(buf, s, str, strlen(str));
 }
 
 const struct fp_http_header *fp_http_find_header(const uint8_t *buf,
@@ -240,7 +235,7 @@ const struct fp_http_header *fp_http_find_header(const uint8_t *buf,
 	size_t len = strlen(name);
 
 	for (size_t i = 0; i < req->n_headers; i++)
-		if (http_span_equals(buf, req->headers[i].name, name, len))
+		if (fp_http_span_equals_n(buf, req->headers[i].name, name, len))
 			return &req->headers[i];
 	return NULL;
 }

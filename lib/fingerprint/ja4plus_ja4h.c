@@ -45,12 +45,6 @@ struct ja4h_ctx {
 
 _Static_assert(FP_HTTP_MAX_HEADERS <= 256, "header indexes are kept in a uint8_t");
 
-static bool ja4h_name_is(const uint8_t *buf, const struct fp_http_header *h, const char *name,
-			 size_t len)
-{
-	return h->name.len == len && !strncasecmp((const char *)buf + h->name.off, name, len);
-}
-
 static bool ja4h_is_ows(uint8_t c)
 {
 	return c == ' ' || c == '\t';
@@ -201,16 +195,17 @@ static int ja4h_scan(struct ja4h_ctx *c)
 	for (size_t i = 0; i < c->req->n_headers; i++) {
 		const struct fp_http_header *h = &c->req->headers[i];
 
-		if (ja4h_name_is(buf, h, "cookie", 6)) {
+		if (fp_http_span_equals_n(buf, h->name, "cookie", 6)) {
 			c->has_cookie = true;
 			err = ja4h_add_cookies(c, h->value);
 			if (err)
 				return err;
-		} else if (ja4h_name_is(buf, h, "referer", 7)) {
+		} else if (fp_http_span_equals_n(buf, h->name, "referer", 7)) {
 			c->has_referer = true;
 		} else if (h->name.len && buf[h->name.off] != ':') {
 			c->counted[c->n_counted++] = (uint8_t)i;
-			if (!c->language && ja4h_name_is(buf, h, "accept-language", 15))
+			if (!c->language &&
+			    fp_http_span_equals_n(buf, h->name, "accept-language", 15))
 				c->language = h;
 		}
 	}
