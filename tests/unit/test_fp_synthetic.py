@@ -12,6 +12,7 @@ TCP options with EOL padding and empty values.
 usage: test_fp_synthetic.py FP_TOOL
 """
 import hashlib
+import random
 import struct
 import sys
 
@@ -166,6 +167,15 @@ def tls_cases():
     many_e = [ext(0x0100 + i) for i in range(110)]
     res = tls_case("caps", many_c, many_e, legacy=0x0303)
     check(res.get("ja4", "")[4:8] == "9999", f"caps: {res.get('ja4')}")
+
+    # lists longer than the insertion-sort cut (32) in random order, with duplicates and
+    # values whose high and low bytes both vary: the library's radix sort against sorted()
+    rnd = random.Random(4)
+    shuffled_c = [rnd.randrange(0x0001, 0xff00) for _ in range(70)] + [0x1301, 0x1301, 0xc02f]
+    rnd.shuffle(shuffled_c)
+    shuffled_e = [ext(t) for t in rnd.sample(range(0x0100, 0xfe00), 60)] + [ext(0x0017)]
+    rnd.shuffle(shuffled_e)
+    tls_case("long shuffled lists", shuffled_c, shuffled_e, legacy=0x0303)
 
     # no SNI, no ALPN, no signature algorithms: 'i', '00', no underscore before sig algs
     tls_case("bare", [0x002f, 0x0035], [ext(0x0017), ext(0xff01, b"\x00")])
