@@ -687,7 +687,6 @@ static struct jp_obj *svc_event_root(struct jp_event *ev)
 
 void host_event_services(struct jp_host *s)
 {
-	json_text_init();
 	s->event_new = svc_event_new;
 	s->event_root = svc_event_root;
 	s->obj_object = svc_obj_object;

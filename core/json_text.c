@@ -195,23 +195,17 @@ char *json_put_u64(char *o, uint64_t v)
 	return json_put_digits(o, v, n);
 }
 
-/* The decimal text of each byte value, then its length (filled by json_text_init()):
- * two addresses are on every event. */
-static char octets[256][4];
+/* The decimal text of each byte value, then its length: two addresses are on every event. */
+#define OCTET(v)                                                                             \
+	{ (v) >= 100 ? '0' + (v) / 100 : (v) >= 10 ? '0' + (v) / 10 : '0' + (v),              \
+	  (v) >= 100 ? '0' + (v) / 10 % 10 : (v) >= 10 ? '0' + (v) % 10 : 0,                   \
+	  (v) >= 100 ? '0' + (v) % 10 : 0,                                                     \
+	  (v) >= 100 ? 3 : (v) >= 10 ? 2 : 1 }
+#define OCTETS4(v) OCTET(v), OCTET((v) + 1), OCTET((v) + 2), OCTET((v) + 3)
+#define OCTETS16(v) OCTETS4(v), OCTETS4((v) + 4), OCTETS4((v) + 8), OCTETS4((v) + 12)
+#define OCTETS64(v) OCTETS16(v), OCTETS16((v) + 16), OCTETS16((v) + 32), OCTETS16((v) + 48)
 
-void json_text_init(void)
-{
-	for (unsigned v = 0; v < 256; v++) {
-		char *o = octets[v];
-
-		if (v >= 100)
-			*o++ = '0' + v / 100;
-		if (v >= 10)
-			*o++ = '0' + v / 10 % 10;
-		*o++ = '0' + v % 10;
-		octets[v][3] = o - octets[v];
-	}
-}
+static const char octets[256][4] = { OCTETS64(0), OCTETS64(64), OCTETS64(128), OCTETS64(192) };
 
 /* Room for 16 bytes at o: each octet is copied as 4. */
 char *json_put_ipv4(char *o, const uint8_t *b)

@@ -64,9 +64,6 @@ static inline char *json_put_short_plain(char *o, const char *s, size_t len)
 	return o + len + 2;
 }
 
-/* Fill the tables the writers use (once, before the first event). */
-void json_text_init(void);
-
 /* s as a JSON string (room: 6 * len + 2). With utf8, s must be UTF-8 without NUL: NULL where
  * it is not; without, bytes >= 0x80 are copied unchecked (keys, literals). */
 char *json_put_string(char *o, const char *s, size_t len, bool utf8);
