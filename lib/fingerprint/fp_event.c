@@ -220,29 +220,20 @@ static void ev_span(const struct jp_host *h, struct jp_obj *o, const char *key,
 	ev_keep(err, h->obj_string_len(o, key, (const char *)buf + span.off, span.len));
 }
 
-/*
- * A header's value, obs-folds joined with a space; left out when the header is absent. A
- * value without a line end (no fold) is passed as it lies in the head, without a copy.
- */
+/* A header's value, obs-folds joined with a space; left out when the header is absent. */
 static void ev_header(const struct jp_host *h, struct jp_obj *o, const char *key,
 		      const uint8_t *buf, const struct fp_http_request *req, const char *name,
 		      int *err)
 {
 	char value[FP_HTTP_MAX_HEAD];
 	const struct fp_http_header *hd = fp_http_find_header(buf, req, name);
-	const uint8_t *v;
+	const char *text;
 	size_t n;
 
 	if (!hd)
 		return;
-	v = buf + hd->value.off;
-	n = hd->value.len;
-	if (n < sizeof(value) && !memchr(v, '\n', n) && !memchr(v, '\r', n)) {
-		ev_keep(err, h->obj_string_len(o, key, (const char *)v, n));
-		return;
-	}
-	n = fp_http_copy_value(buf, hd->value, value, sizeof(value));
-	ev_keep(err, h->obj_string_len(o, key, value, n));
+	text = fp_http_value_text(buf, hd->value, value, sizeof(value), &n);
+	ev_keep(err, h->obj_string_len(o, key, text, n));
 }
 
 int fp_event_http_request(const struct jp_host *h, struct jp_obj *root, const uint8_t *buf,

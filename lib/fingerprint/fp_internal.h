@@ -89,6 +89,14 @@ static inline char fp_lower(char c)
 	return c >= 'A' && c <= 'Z' ? (char)(c - 'A' + 'a') : c;
 }
 
+/*
+ * A header value as fp_http_copy_value() gives it, without the copy where none is needed: a
+ * value with no line end (no obs-fold to join) that fits is returned where it lies in buf,
+ * else it is copied into out (size bytes). *len: its length.
+ */
+const char *fp_http_value_text(const uint8_t *buf, struct fp_span v, char *out, size_t size,
+			       size_t *len);
+
 /* fp_http_span_equals() with the length of str known (a header name compared per header) */
 static inline bool fp_http_span_equals_n(const uint8_t *buf, struct fp_span s, const char *str,
 					 size_t len)

@@ -240,6 +240,19 @@ const struct fp_http_header *fp_http_find_header(const uint8_t *buf,
 	return NULL;
 }
 
+const char *fp_http_value_text(const uint8_t *buf, struct fp_span v, char *out, size_t size,
+			       size_t *len)
+{
+	const uint8_t *p = buf + v.off;
+
+	if (v.len < size && !memchr(p, '\n', v.len) && !memchr(p, '\r', v.len)) {
+		*len = v.len;
+		return (const char *)p;
+	}
+	*len = fp_http_copy_value(buf, v, out, size);
+	return out;
+}
+
 size_t fp_http_copy_value(const uint8_t *buf, struct fp_span v, char *out, size_t size)
 {
 	size_t n = 0;
