@@ -66,6 +66,13 @@ static int load_globals(struct cfg *cfg)
 	cfg->stats_interval = (unsigned)cfg_get_int(cfg->globals, "stats_interval");
 	cfg->plugin_dir = cfg_get_string(cfg->globals, "plugin_dir");
 	cfg->host_name = cfg_get_string(cfg->globals, "host_name");
+	/* every event carries it whole: cut to fit, it could end inside a UTF-8 character and
+	 * then no event could be written */
+	if (cfg->host_name && strlen(cfg->host_name) > CFG_HOST_NAME_MAX) {
+		cfg_node_error(cfg->path, cfg_node_get(cfg->root, "host_name"),
+			       "%zu bytes; at most %d", strlen(cfg->host_name), CFG_HOST_NAME_MAX);
+		return -EINVAL;
+	}
 	return 0;
 }
 

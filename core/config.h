@@ -15,6 +15,9 @@
 #include <stddef.h>
 #include <ja4probe/plugin.h>
 
+/* the longest host_name, in bytes (struct host in host.h holds it with its NUL) */
+#define CFG_HOST_NAME_MAX 255
+
 struct cfg_node;	/* a parsed YAML node with its position */
 
 struct cfg_output {
@@ -35,7 +38,8 @@ struct cfg {
 	enum jp_log_level log_level;
 	unsigned stats_interval;	/* seconds; 0: no stats events */
 	const char *plugin_dir;		/* NULL: the built-in plugin directory */
-	const char *host_name;		/* "host" in events; NULL: gethostname() */
+	const char *host_name;		/* "host" in events (<= CFG_HOST_NAME_MAX bytes);
+					 * NULL: gethostname() */
 	size_t n_outputs;
 	struct cfg_output *outputs;
 	size_t n_plugins;

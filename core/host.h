@@ -12,13 +12,15 @@
 #include <jansson.h>
 #include <ja4probe/plugin.h>
 
+#include "config.h"
+
 struct loop;
 struct sink_set;
 
 struct host {
 	struct loop *loop;
 	struct sink_set *sinks;
-	char host_name[256];
+	char host_name[CFG_HOST_NAME_MAX + 1];
 };
 
 struct counter {
